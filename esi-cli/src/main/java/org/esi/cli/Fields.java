@@ -1,0 +1,37 @@
+package org.esi.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Field/Value views of one API object for show-commands. */
+final class Fields {
+  /** Hypermedia members that carry no information for a person. */
+  static final Set<String> LINKS = Set.of("links", "ports", "portgroups", "states", "volume", "allocations");
+
+  private Fields() {}
+
+  /** Every member, sorted by key, minus the excluded ones (as the OpenStack client shows objects). */
+  static Map<String, JsonNode> sorted(JsonNode obj, Set<String> exclude) {
+    Map<String, JsonNode> m = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!exclude.contains(e.getKey())) {
+        m.put(e.getKey(), e.getValue());
+      }
+    }
+    return m;
+  }
+
+  /** Exactly these keys, sorted; absent ones show as None. */
+  static Map<String, JsonNode> only(JsonNode obj, List<String> keys) {
+    Map<String, JsonNode> m = new LinkedHashMap<>();
+    keys.stream().sorted().forEach(k -> m.put(k, obj.has(k) ? obj.get(k) : MissingNode.getInstance()));
+    return m;
+  }
+}

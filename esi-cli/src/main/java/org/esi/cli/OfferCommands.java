@@ -1,0 +1,204 @@
+package org.esi.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code esi offer ...}: ESI-Leap offers, with upstream python-esileapclient's options and columns. */
+@Command(name = "offer", description = "Offers of nodes for lease",
+    subcommands = {OfferCommands.Create.class, OfferCommands.List_.class, OfferCommands.Show.class,
+        OfferCommands.Delete.class, OfferCommands.Claim.class})
+final class OfferCommands extends Group {
+  static final String BASE = "/lease/v1/offers";
+  /** Upstream's short field set, shown after create. */
+  static final List<String> SHORT = List.of("uuid", "resource", "resource_class", "lessee", "start_time",
+      "end_time", "status", "availabilities");
+  static final List<String> DETAILED = List.of("availabilities", "end_time", "lessee", "lessee_id", "name",
+      "parent_lease_uuid", "project", "project_id", "properties", "resource", "resource_class",
+      "resource_properties", "resource_type", "resource_uuid", "start_time", "status", "uuid");
+  /** The end of an open --now availability window, as upstream sends it. */
+  static final String FOREVER = "9999-12-31T00:00:00";
+
+  static void putIf(ObjectNode body, String key, String value) {
+    if (value != null) {
+      body.put(key, value);
+    }
+  }
+
+  @Command(name = "create", description = "Offer a node for lease")
+  static final class Create extends Leaf {
+    @Parameters(paramLabel = "<resource_uuid>", description = "Node UUID or name")
+    String resourceUuid;
+
+    @Option(names = "--end-time")
+    String endTime;
+
+    @Option(names = "--lessee", description = "Restrict to this project and its children (ID or name)")
+    String lessee;
+
+    @Option(names = "--name")
+    String name;
+
+    @Option(names = "--properties", paramLabel = "<json>", description = "JSON object")
+    String properties;
+
+    @Option(names = "--resource-type", description = "Default: ironic_node")
+    String resourceType;
+
+    @Option(names = "--start-time")
+    String startTime;
+
+    Create(Context ctx) {
+      super(ctx);
+    }
+
+    @Override
+    void run() {
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      body.put("resource_uuid", resourceUuid);
+      putIf(body, "resource_type", resourceType);
+      putIf(body, "start_time", startTime);
+      putIf(body, "end_time", endTime);
+      putIf(body, "lessee_id", lessee);
+      putIf(body, "name", name);
+      if (properties != null) {
+        body.set("properties", KeyValues.jsonObject(properties, "--properties"));
+      }
+      output().show(Fields.only(client().post(BASE, body), SHORT));
+    }
+  }
+
+  @Command(name = "list", description = "List offers")
+  static final class List_ extends Leaf {
+    @Option(names = "--long", description = "More columns")
+    boolean longFormat;
+
+    @Option(names = "--status", description = "available, expired, deleted, error or any")
+    String status;
+
+    @Option(names = "--time-range", arity = "2", paramLabel = "<time>", description = "Offers covering START END")
+    List<String> timeRange;
+
+    @Option(names = "--availability-range", arity = "2", paramLabel = "<time>", description = "Offers free for all of START END")
+    List<String> availabilityRange;
+
+    @Option(names = "--project", description = "Offering project (ID or name)")
+    String project;
+
+    @Option(names = "--resource-type")
+    String resourceType;
+
+    @Option(names = "--resource-uuid")
+    String resourceUuid;
+
+    @Option(names = "--resource-class")
+    String resourceClass;
+
+    @Option(names = "--property", paramLabel = "<key op value>", description = "Client-side filter on resource properties, e.g. \"cpus>=8\" (repeatable)")
+    List<String> property;
+
+    @Option(names = "--now", description = "Only offers available from now on")
+    boolean now;
+
+    List_(Context ctx) {
+      super(ctx);
+    }
+
+    @Override
+    void run() {
+      if (now && availabilityRange != null) {
+        throw usage("give either --now or --availability-range, not both");
+      }
+      List<PropertyFilter> filters = PropertyFilter.parseAll(property);
+      List<String> avail = now ? List.of(ctx.now(), FOREVER) : availabilityRange;
+      String path = Query.path(BASE)
+          .add("project_id", project).add("resource_type", resourceType).add("resource_uuid", resourceUuid)
+          .add("resource_class", resourceClass).add("status", status)
+          .add("start_time", timeRange == null ? null : timeRange.get(0))
+          .add("end_time", timeRange == null ? null : timeRange.get(1))
+          .add("available_start_time", avail == null ? null : avail.get(0))
+          .add("available_end_time", avail == null ? null : avail.get(1))
+          .toString();
+      List<JsonNode> rows = client().listAll(path, "offers", true).stream()
+          .filter(o -> PropertyFilter.all(filters, o.path("resource_properties"))).toList();
+      List<Column> cols = new ArrayList<>(List.of(Column.of("UUID", "uuid"), Column.of("Resource", "resource"),
+          Column.of("Resource Class", "resource_class"), Column.of("Lessee", "lessee"),
+          Column.of("Start Time", "start_time"), Column.of("End Time", "end_time"), Column.of("Status", "status"),
+          Column.of("Availabilities", "availabilities")));
+      if (longFormat) {
+        cols.addAll(List.of(Column.of("Resource Properties", "resource_properties"), Column.of("Project", "project"),
+            Column.of("Parent Lease UUID", "parent_lease_uuid")));
+      }
+      output().list(cols, rows);
+    }
+  }
+
+  @Command(name = "show", description = "Show an offer")
+  static final class Show extends Leaf {
+    @Parameters(paramLabel = "<uuid>")
+    String uuid;
+
+    Show(Context ctx) {
+      super(ctx);
+    }
+
+    @Override
+    void run() {
+      output().show(Fields.only(client().get(BASE + "/" + Query.encode(uuid)), DETAILED));
+    }
+  }
+
+  @Command(name = "delete", description = "Delete (cancel) offers; their leases end too")
+  static final class Delete extends Leaf {
+    @Parameters(paramLabel = "<uuid>", arity = "1..*")
+    List<String> uuids;
+
+    Delete(Context ctx) {
+      super(ctx);
+    }
+
+    @Override
+    void run() {
+      for (String u : uuids) {
+        client().delete(BASE + "/" + Query.encode(u));
+        ctx.out.println("Deleted offer " + u);
+      }
+    }
+  }
+
+  @Command(name = "claim", description = "Claim an offer: lease its node for your project")
+  static final class Claim extends Leaf {
+    @Parameters(paramLabel = "<offer_uuid>")
+    String offer;
+
+    @Option(names = "--start-time")
+    String startTime;
+
+    @Option(names = "--end-time")
+    String endTime;
+
+    @Option(names = "--properties", paramLabel = "<json>", description = "JSON object")
+    String properties;
+
+    Claim(Context ctx) {
+      super(ctx);
+    }
+
+    @Override
+    void run() {
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      putIf(body, "start_time", startTime);
+      putIf(body, "end_time", endTime);
+      if (properties != null) {
+        body.set("properties", KeyValues.jsonObject(properties, "--properties"));
+      }
+      JsonNode lease = client().post(BASE + "/" + Query.encode(offer) + "/claim", body);
+      output().show(Fields.only(lease, LeaseCommands.SHORT));
+    }
+  }
+}

@@ -1,0 +1,3 @@
+package org.esi.identity;
+
+public record RoleAssignment(String userId, String projectId, String role) {}

@@ -1,0 +1,13 @@
+package org.esi.node;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The hardware types nodes may name, and what each demands of driver_info (checked without the BMC). */
+public interface DriverCatalog {
+    Set<String> names();
+
+    /** Problems in words; empty when usable. Only called with a name from {@link #names()}. */
+    List<String> validate(String driver, Map<String, Object> driverInfo);
+}

@@ -1,0 +1,237 @@
+package org.esi.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.esi.crypto.SecretBox;
+import org.esi.http.ApiException;
+import org.esi.http.Ids;
+import org.esi.identity.IdentityService;
+import org.esi.identity.Project;
+import org.esi.persistence.SqlErrors;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+/** Node and port rules that hold whoever asks: valid names and drivers, known projects, sealed secrets. */
+public final class NodeService {
+    private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9\\-._~]{1,255}$");
+    private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token|_key)$");
+    private static final Pattern MAC = Pattern.compile("^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$");
+    public static final String MASK = "******";
+
+    private final NodeStore store;
+    private final IdentityService identity;
+    private final DriverCatalog drivers;
+    private final SecretBox secrets;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public NodeService(NodeStore store, IdentityService identity, DriverCatalog drivers, SecretBox secrets, ObjectMapper json, Clock clock) {
+        this.store = store;
+        this.identity = identity;
+        this.drivers = drivers;
+        this.secrets = secrets;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public NodeStore store() {
+        return store;
+    }
+
+    /** A node by UUID or name; 404 when there is none. */
+    public Node find(String ident) {
+        return lookup(ident).orElseThrow(() -> ApiException.notFound("Node " + ident + " could not be found."));
+    }
+
+    public Optional<Node> lookup(String ident) {
+        if (ident == null || ident.isEmpty() || ident.length() > 255) {
+            return Optional.empty();
+        }
+        if (Ids.looksLikeUuid(ident)) {
+            return store.node(Ids.parseUuid(ident, "node"));
+        }
+        List<Node> named = store.nodesByName(ident);
+        return named.isEmpty() ? Optional.empty() : Optional.of(named.get(0));
+    }
+
+    /** The id of a project named by id or name, if it exists. */
+    public Optional<String> lookupProjectId(String idOrName) {
+        return identity.findProject(idOrName).map(Project::id);
+    }
+
+    /** A project id for an id or name given by a client; 400 when unknown (the body named it, not the path). */
+    public String projectId(String idOrName, String field) {
+        return identity.findProject(idOrName).map(Project::id)
+                .orElseThrow(() -> ApiException.badRequest("'" + field + "': project " + idOrName + " does not exist"));
+    }
+
+    public Node create(NodeDraft d) {
+        validate(d);
+        var now = clock.instant();
+        Node n = new Node(d.uuid().orElseGet(UUID::randomUUID), d.name(), d.driver(), sealSecrets(d.driverInfo(), null),
+                json.createObjectNode(), null, null, "enroll", null, false, null, null, null, d.resourceClass(),
+                d.properties(), d.instanceInfo(), null, d.extra(), d.description(), d.owner(), d.lessee(), false, d.traits(),
+                now, null, null, null);
+        write(() -> store.jdbi().useHandle(h -> store.insert(h, n)), n.name(), n.uuid());
+        return n;
+    }
+
+    /** Applies an edit inside one transaction with the node's row locked, so concurrent patches never lose an update. */
+    public Node update(UUID uuid, java.util.function.Function<Node, NodeDraft> edit) {
+        return write(() -> store.jdbi().inTransaction(h -> {
+            Node current = store.nodeForUpdate(h, uuid).orElseThrow(() -> ApiException.notFound("Node " + uuid + " could not be found."));
+            NodeDraft d = edit.apply(current);
+            validate(d);
+            Node n = new Node(current.uuid(), d.name(), d.driver(), sealSecrets(d.driverInfo(), current.driverInfo()),
+                    current.driverInternalInfo(), current.powerState(), current.targetPowerState(), current.provisionState(),
+                    current.targetProvisionState(), d.maintenance(), d.maintenanceReason(), current.lastError(),
+                    current.reservation(), d.resourceClass(), d.properties(), d.instanceInfo(), d.instanceUuid(), d.extra(),
+                    d.description(), d.owner(), d.lessee(), current.consoleEnabled(), d.traits(), current.createdAt(),
+                    clock.instant(), current.provisionUpdatedAt(), current.inspectionFinishedAt());
+            store.update(h, n);
+            return n;
+        }), null, uuid);
+    }
+
+    public void delete(UUID uuid) {
+        try {
+            store.jdbi().useHandle(h -> store.delete(h, uuid));
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isForeignKeyViolation(e)) {
+                throw ApiException.conflict("Node " + uuid + " still has offers or leases; end them first");
+            }
+            throw e;
+        }
+    }
+
+    private void validate(NodeDraft d) {
+        if (d.name() != null && (!NAME.matcher(d.name()).matches() || Ids.looksLikeUuid(d.name()))) {
+            throw ApiException.badRequest("Node name '" + d.name() + "' is invalid: use 1-255 letters, digits or - . _ ~ and not a UUID");
+        }
+        if (!drivers.names().contains(d.driver())) {
+            throw ApiException.badRequest("Unknown driver '" + d.driver() + "'; available: " + String.join(", ", drivers.names().stream().sorted().toList()));
+        }
+        List<String> problems = drivers.validate(d.driver(), plain(d.driverInfo()));
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("Invalid driver_info for driver " + d.driver() + ": " + String.join("; ", problems));
+        }
+        if (d.resourceClass() != null && d.resourceClass().length() > 80) {
+            throw ApiException.badRequest("resource_class is longer than 80 characters");
+        }
+        if (d.description() != null && d.description().length() > 4096) {
+            throw ApiException.badRequest("description is longer than 4096 characters");
+        }
+        for (String t : d.traits()) {
+            if (t.isEmpty() || t.length() > 255) {
+                throw ApiException.badRequest("A trait must be 1 to 255 characters");
+            }
+        }
+    }
+
+    private Map<String, Object> plain(ObjectNode info) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = json.convertValue(info, Map.class);
+        return m;
+    }
+
+    /**
+     * Seals every secret-looking value. A client that sends back the mask it was shown keeps the stored
+     * secret instead of overwriting it with asterisks.
+     */
+    private ObjectNode sealSecrets(ObjectNode info, ObjectNode previous) {
+        ObjectNode out = info.deepCopy();
+        for (Iterator<Map.Entry<String, JsonNode>> it = info.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!isSecretKey(e.getKey()) || !e.getValue().isTextual()) {
+                continue;
+            }
+            String v = e.getValue().textValue();
+            if (SecretBox.isSealed(v)) {
+                continue;
+            }
+            if (v.equals(MASK)) {
+                JsonNode old = previous == null ? null : previous.get(e.getKey());
+                if (old != null) {
+                    out.set(e.getKey(), old);
+                } else {
+                    out.remove(e.getKey());
+                }
+            } else {
+                out.put(e.getKey(), secrets.seal(v));
+            }
+        }
+        return out;
+    }
+
+    /** driver_info with secrets in clear, for the one place that talks to the BMC. */
+    public ObjectNode unsealedDriverInfo(Node n) {
+        ObjectNode out = n.driverInfo().deepCopy();
+        n.driverInfo().fields().forEachRemaining(e -> {
+            if (e.getValue().isTextual() && SecretBox.isSealed(e.getValue().textValue())) {
+                out.put(e.getKey(), secrets.open(e.getValue().textValue()));
+            }
+        });
+        return out;
+    }
+
+    public static boolean isSecretKey(String key) {
+        return SECRET_KEY.matcher(key).matches();
+    }
+
+    /** Lower-case colon form of a MAC; 400 when it is not one. */
+    public static String mac(String address) {
+        if (address == null || !MAC.matcher(address).matches()) {
+            throw ApiException.badRequest("'" + address + "' is not a valid MAC address");
+        }
+        return address.toLowerCase().replace('-', ':');
+    }
+
+    private <T> T write(java.util.function.Supplier<T> action, String name, UUID uuid) {
+        try {
+            return action.get();
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isUniqueViolation(e)) {
+                throw ApiException.conflict(name != null && e.getMessage().contains("name")
+                        ? "A node named '" + name + "' already exists"
+                        : "A node with UUID " + uuid + " or that name already exists");
+            }
+            if (SqlErrors.isForeignKeyViolation(e)) {
+                throw ApiException.badRequest("owner or lessee names a project that does not exist");
+            }
+            throw e;
+        }
+    }
+
+    private void write(Runnable action, String name, UUID uuid) {
+        write(() -> {
+            action.run();
+            return null;
+        }, name, uuid);
+    }
+
+    static List<String> traits(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!(node instanceof ArrayNode a)) {
+            throw ApiException.badRequest("traits must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode t : a) {
+            if (!t.isTextual()) {
+                throw ApiException.badRequest("traits must be a list of strings");
+            }
+            out.add(t.textValue());
+        }
+        return out;
+    }
+}

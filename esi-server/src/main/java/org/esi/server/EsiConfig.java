@@ -1,0 +1,40 @@
+package org.esi.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Every setting of the service. Built by {@link ConfigLoader} from defaults, an optional
+ * {@code esi.properties} file and {@code ESI_*} environment variables, in that order of precedence.
+ */
+public record EsiConfig(
+        String listenAddress,
+        int listenPort,
+        Optional<String> publicUrl,
+        Optional<String> databaseUrl,
+        Optional<String> databaseUser,
+        Optional<String> databasePassword,
+        int databasePoolSize,
+        Path dataDir,
+        Optional<Path> secretKeyFile,
+        Duration tokenLifetime,
+        Duration leaseDefaultLength,
+        Duration leaseMaxLength,
+        Optional<Path> policyFile,
+        Optional<Path> tlsCert,
+        Optional<Path> tlsKey,
+        Optional<String> adminPassword) {
+
+    public boolean embeddedDatabase() {
+        return databaseUrl.isEmpty();
+    }
+
+    public boolean tls() {
+        return tlsCert.isPresent();
+    }
+
+    public Path secretKeyPath() {
+        return secretKeyFile.orElse(dataDir.resolve("secret.key"));
+    }
+}

@@ -1,0 +1,192 @@
+package org.esi.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.esi.crypto.SecretBox;
+import org.esi.http.Access;
+import org.esi.http.BaseUrl;
+import org.esi.http.HttpApi;
+import org.esi.http.Jsons;
+import org.esi.identity.IdentityRules;
+import org.esi.identity.IdentityService;
+import org.esi.identity.IdentityStore;
+import org.esi.identity.KeystoneRoutes;
+import org.esi.identity.LoginLimiter;
+import org.esi.identity.PasswordHasher;
+import org.esi.identity.TokenService;
+import org.esi.node.BasicDriverCatalog;
+import org.esi.node.NodeRoutes;
+import org.esi.node.NodeRules;
+import org.esi.node.NodeService;
+import org.esi.node.NodeStore;
+import org.esi.node.PortRoutes;
+import org.esi.persistence.Database;
+import org.esi.persistence.EmbeddedPostgres;
+import org.esi.policy.Policy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every component by hand from the configuration, in dependency order,
+ * and closes them in reverse. Tests start it the same way (see {@code TestingEsiServer}).
+ */
+public final class EsiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EsiServer.class);
+
+    private final EsiConfig config;
+    private final EmbeddedPostgres embedded;
+    private final Database database;
+    private final Javalin app;
+    private final Optional<Path> generatedAdminPassword;
+    private final IdentityService identity;
+    private final TokenService tokens;
+    private final List<HttpApi.RouteSpec> routes;
+
+    private EsiServer(EsiConfig config, EmbeddedPostgres embedded, Database database, Javalin app,
+                      Optional<Path> generatedAdminPassword, IdentityService identity, TokenService tokens,
+                      List<HttpApi.RouteSpec> routes) {
+        this.routes = routes;
+        this.config = config;
+        this.embedded = embedded;
+        this.database = database;
+        this.app = app;
+        this.generatedAdminPassword = generatedAdminPassword;
+        this.identity = identity;
+        this.tokens = tokens;
+    }
+
+    /** Options that exist for tests and benchmarks, never read from configuration. */
+    public record Tuning(Clock clock, int passwordIterations) {
+        public static Tuning production() {
+            return new Tuning(Clock.systemUTC(), 210_000);
+        }
+    }
+
+    public static EsiServer start(EsiConfig config) throws IOException {
+        return start(config, Tuning.production());
+    }
+
+    public static EsiServer start(EsiConfig config, Tuning tuning) throws IOException {
+        Clock clock = tuning.clock();
+        Map<String, String> rules = new LinkedHashMap<>();
+        rules.putAll(IdentityRules.defaults());
+        rules.putAll(NodeRules.defaults());
+        Policy policy = Policy.load(rules, config.policyFile().orElse(null));
+
+        Files.createDirectories(config.dataDir());
+        EmbeddedPostgres embedded = null;
+        Database database;
+        if (config.embeddedDatabase()) {
+            embedded = EmbeddedPostgres.start(config.dataDir());
+            database = Database.connect(embedded.jdbcUrl(EmbeddedPostgres.DEFAULT_DATABASE), Optional.of(embedded.user()),
+                    Optional.of(embedded.password()), config.databasePoolSize());
+        } else {
+            database = Database.connect(jdbcUrl(config.databaseUrl().get()), config.databaseUser(), config.databasePassword(),
+                    config.databasePoolSize());
+        }
+        try {
+            ObjectMapper json = Jsons.newMapper();
+            SecretBox secrets = SecretBox.loadOrCreate(config.secretKeyPath());
+            IdentityStore identityStore = new IdentityStore(database.jdbi());
+            TokenService tokens = new TokenService(identityStore, clock, config.tokenLifetime());
+            IdentityService identity = new IdentityService(identityStore, new PasswordHasher(tuning.passwordIterations()), tokens);
+            Optional<Path> generated = Bootstrap.ensureAdmin(identity, config.adminPassword(), config.dataDir());
+            tokens.purgeExpired();
+
+            BaseUrl baseUrl = new BaseUrl(config.publicUrl());
+            HttpApi api = new HttpApi(json, policy, tokens);
+            api.get("/", Access.anonymous(), call -> call.ctx().json(RootDocument.body(baseUrl.of(call.ctx()))));
+            new KeystoneRoutes(identity, tokens, new LoginLimiter(clock, 10, Duration.ofMinutes(5)), baseUrl, List.of(
+                    new KeystoneRoutes.CatalogEntry("identity", "keystone", "/identity/v3"),
+                    new KeystoneRoutes.CatalogEntry("baremetal", "ironic", "/baremetal"),
+                    new KeystoneRoutes.CatalogEntry("lease", "esi-leap", "/lease"))).register(api);
+            NodeService nodes = new NodeService(new NodeStore(database.jdbi(), json), identity, new BasicDriverCatalog(), secrets, json, clock);
+            new NodeRoutes(nodes, baseUrl).register(api);
+            new PortRoutes(nodes, baseUrl, clock).register(api);
+
+            Javalin app = HttpServerFactory.create(config, json);
+            api.install(app);
+            app.start(config.listenAddress(), config.listenPort());
+            return new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes());
+        } catch (RuntimeException | IOException e) {
+            database.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Accepts a JDBC URL or a libpq-style {@code postgresql://} URL. */
+    static String jdbcUrl(String url) {
+        if (url.startsWith("jdbc:")) {
+            return url;
+        }
+        if (url.startsWith("postgresql://") || url.startsWith("postgres://")) {
+            return "jdbc:postgresql://" + url.substring(url.indexOf("://") + 3);
+        }
+        throw new ConfigException("database.url must be a jdbc:postgresql:// or postgresql:// URL");
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public String url() {
+        return (config.tls() ? "https" : "http") + "://" + hostForUrl(config.listenAddress()) + ":" + port();
+    }
+
+    private static String hostForUrl(String address) {
+        if (address.equals("0.0.0.0") || address.equals("::")) {
+            return "127.0.0.1";
+        }
+        return address.contains(":") ? "[" + address + "]" : address;
+    }
+
+    public Optional<Path> generatedAdminPassword() {
+        return generatedAdminPassword;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public EsiConfig config() {
+        return config;
+    }
+
+    public IdentityService identity() {
+        return identity;
+    }
+
+    /** Every route with its declared access, for tests that must cover all of them. */
+    public List<HttpApi.RouteSpec> routes() {
+        return routes;
+    }
+
+    public TokenService tokens() {
+        return tokens;
+    }
+
+    @Override
+    public void close() {
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            log.warn("HTTP server did not stop cleanly", e);
+        }
+        database.close();
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}

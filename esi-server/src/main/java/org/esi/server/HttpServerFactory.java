@@ -1,0 +1,93 @@
+package org.esi.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.esi.http.HttpApi;
+
+/** Jetty under Javalin: thread pool, body limit, and TLS from PEM files when configured. */
+final class HttpServerFactory {
+    private HttpServerFactory() {}
+
+    static Javalin create(EsiConfig config, ObjectMapper json) {
+        return Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.jsonMapper(HttpApi.jsonMapper(json));
+            c.http.maxRequestSize = HttpApi.MAX_BODY_BYTES;
+            c.http.prefer405over404 = true;
+            c.router.ignoreTrailingSlashes = true;
+            c.router.treatMultipleSlashesAsSingleSlash = true;
+            QueuedThreadPool pool = new QueuedThreadPool(200, 8, 60_000);
+            pool.setName("esi-http");
+            c.jetty.threadPool = pool;
+            if (config.tls()) {
+                c.jetty.modifyServer(server -> addTls(server, config));
+            }
+        });
+    }
+
+    /** Replaces the plain connector with a TLS one on the same address and port. */
+    private static void addTls(Server server, EsiConfig config) {
+        try {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStore(keyStore(config));
+            ssl.setKeyStorePassword("");
+            HttpConfiguration https = new HttpConfiguration();
+            https.addCustomizer(new SecureRequestCustomizer());
+            ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+            connector.setHost(config.listenAddress());
+            connector.setPort(config.listenPort());
+            server.setConnectors(new org.eclipse.jetty.server.Connector[] {connector});
+        } catch (Exception e) {
+            throw new ConfigException("Cannot use tls.cert/tls.key: " + e.getMessage());
+        }
+    }
+
+    private static KeyStore keyStore(EsiConfig config) throws Exception {
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        Certificate[] chain;
+        try (var in = Files.newInputStream(config.tlsCert().orElseThrow())) {
+            chain = cf.generateCertificates(in).toArray(new Certificate[0]);
+        }
+        if (chain.length == 0) {
+            throw new IOException("no certificate in " + config.tlsCert().get());
+        }
+        String pem = Files.readString(config.tlsKey().orElseThrow());
+        if (!pem.contains("BEGIN PRIVATE KEY")) {
+            throw new IOException("tls.key must be an unencrypted PKCS#8 PEM (BEGIN PRIVATE KEY); convert with: openssl pkcs8 -topk8 -nocrypt");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", "").trim());
+        PrivateKey key = null;
+        for (String alg : new String[] {"RSA", "EC", "Ed25519"}) {
+            try {
+                key = KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+                break;
+            } catch (Exception ignored) {
+                // try the next algorithm
+            }
+        }
+        if (key == null) {
+            throw new IOException("tls.key holds a key that is not RSA, EC or Ed25519");
+        }
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("esi", key, new char[0], chain);
+        return ks;
+    }
+}
