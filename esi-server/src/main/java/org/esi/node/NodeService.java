@@ -33,8 +33,12 @@ public final class NodeService {
     private final SecretBox secrets;
     private final ObjectMapper json;
     private final Clock clock;
+    private final java.util.function.Predicate<UUID> booked;
 
-    public NodeService(NodeStore store, IdentityService identity, DriverCatalog drivers, SecretBox secrets, ObjectMapper json, Clock clock) {
+    /** {@code booked} tells whether a node has live offers or leases; such a node cannot be deleted. */
+    public NodeService(NodeStore store, IdentityService identity, DriverCatalog drivers, SecretBox secrets, ObjectMapper json, Clock clock,
+                       java.util.function.Predicate<UUID> booked) {
+        this.booked = booked;
         this.store = store;
         this.identity = identity;
         this.drivers = drivers;
@@ -103,6 +107,9 @@ public final class NodeService {
     }
 
     public void delete(UUID uuid) {
+        if (booked.test(uuid)) {
+            throw ApiException.conflict("Node " + uuid + " has live offers or leases; cancel them first");
+        }
         try {
             store.jdbi().useHandle(h -> store.delete(h, uuid));
         } catch (UnableToExecuteStatementException e) {
@@ -170,6 +177,18 @@ public final class NodeService {
             }
         }
         return out;
+    }
+
+    /**
+     * What ending a lease does to the inventory: the lessee's deployment record and console go, so the
+     * next holder starts clean. Power and cleaning are the hardware layer's part.
+     */
+    public void resetAfterLease(UUID uuid) {
+        store.jdbi().useTransaction(h -> store.nodeForUpdate(h, uuid).ifPresent(n -> store.update(h, new Node(n.uuid(), n.name(),
+                n.driver(), n.driverInfo(), n.driverInternalInfo(), n.powerState(), n.targetPowerState(), n.provisionState(),
+                n.targetProvisionState(), n.maintenance(), n.maintenanceReason(), n.lastError(), n.reservation(), n.resourceClass(),
+                n.properties(), json.createObjectNode(), null, n.extra(), n.description(), n.owner(), n.lessee(), false, n.traits(),
+                n.createdAt(), clock.instant(), n.provisionUpdatedAt(), n.inspectionFinishedAt()))));
     }
 
     /** driver_info with secrets in clear, for the one place that talks to the BMC. */

@@ -44,6 +44,22 @@ public final class Database implements AutoCloseable {
         return jdbi;
     }
 
+    /** A connection outside the pool, for a long-lived LISTEN; the caller closes it. */
+    public java.sql.Connection dedicatedConnection() {
+        try {
+            java.util.Properties props = new java.util.Properties();
+            if (dataSource.getUsername() != null) {
+                props.setProperty("user", dataSource.getUsername());
+            }
+            if (dataSource.getPassword() != null) {
+                props.setProperty("password", dataSource.getPassword());
+            }
+            return java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), props);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot open a database connection: " + e.getMessage(), e);
+        }
+    }
+
     public DataSource dataSource() {
         return dataSource;
     }

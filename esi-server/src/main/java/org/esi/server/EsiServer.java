@@ -16,6 +16,16 @@ import org.esi.http.Access;
 import org.esi.http.BaseUrl;
 import org.esi.http.HttpApi;
 import org.esi.http.Jsons;
+import org.esi.event.EventRoutes;
+import org.esi.event.EventStore;
+import org.esi.lease.LeaseRoutes;
+import org.esi.lease.LeaseRules;
+import org.esi.lease.LeaseService;
+import org.esi.lease.LeaseStore;
+import org.esi.lease.LeaseTimes;
+import org.esi.lease.LeasingNodeRoutes;
+import org.esi.lease.Lifecycle;
+import org.esi.lease.LifecycleScheduler;
 import org.esi.identity.IdentityRules;
 import org.esi.identity.IdentityService;
 import org.esi.identity.IdentityStore;
@@ -50,11 +60,15 @@ public final class EsiServer implements AutoCloseable {
     private final IdentityService identity;
     private final TokenService tokens;
     private final List<HttpApi.RouteSpec> routes;
+    private final LifecycleScheduler scheduler;
+    private final LeaseService leases;
 
     private EsiServer(EsiConfig config, EmbeddedPostgres embedded, Database database, Javalin app,
                       Optional<Path> generatedAdminPassword, IdentityService identity, TokenService tokens,
-                      List<HttpApi.RouteSpec> routes) {
+                      List<HttpApi.RouteSpec> routes, LifecycleScheduler scheduler, LeaseService leases) {
         this.routes = routes;
+        this.scheduler = scheduler;
+        this.leases = leases;
         this.config = config;
         this.embedded = embedded;
         this.database = database;
@@ -80,6 +94,7 @@ public final class EsiServer implements AutoCloseable {
         Map<String, String> rules = new LinkedHashMap<>();
         rules.putAll(IdentityRules.defaults());
         rules.putAll(NodeRules.defaults());
+        rules.putAll(LeaseRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -93,6 +108,7 @@ public final class EsiServer implements AutoCloseable {
             database = Database.connect(jdbcUrl(config.databaseUrl().get()), config.databaseUser(), config.databasePassword(),
                     config.databasePoolSize());
         }
+        LifecycleScheduler scheduler = null;
         try {
             ObjectMapper json = Jsons.newMapper();
             SecretBox secrets = SecretBox.loadOrCreate(config.secretKeyPath());
@@ -109,15 +125,32 @@ public final class EsiServer implements AutoCloseable {
                     new KeystoneRoutes.CatalogEntry("identity", "keystone", "/identity/v3"),
                     new KeystoneRoutes.CatalogEntry("baremetal", "ironic", "/baremetal"),
                     new KeystoneRoutes.CatalogEntry("lease", "esi-leap", "/lease"))).register(api);
-            NodeService nodes = new NodeService(new NodeStore(database.jdbi(), json), identity, new BasicDriverCatalog(), secrets, json, clock);
+            LeaseStore leaseStore = new LeaseStore(database.jdbi(), json);
+            NodeStore nodeStore = new NodeStore(database.jdbi(), json);
+            NodeService nodes = new NodeService(nodeStore, identity, new BasicDriverCatalog(), secrets, json, clock,
+                    leaseStore::hasLiveBookings);
             new NodeRoutes(nodes, baseUrl).register(api);
             new PortRoutes(nodes, baseUrl, clock).register(api);
+
+            EventStore events = new EventStore(database.jdbi());
+            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, nodes::resetAfterLease, clock, List.of());
+            LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
+                    config.leaseDefaultLength(), config.leaseMaxLength());
+            new LeaseRoutes(leases, baseUrl, clock).register(api);
+            new LeasingNodeRoutes(leases, baseUrl, clock).register(api);
+            new EventRoutes(events, baseUrl, p -> identity.findProject(p).map(org.esi.identity.Project::id),
+                    LeaseTimes::parse, LeaseTimes::format).register(api);
+            scheduler = new LifecycleScheduler(leaseStore, lifecycle, clock, 4, database::dedicatedConnection);
 
             Javalin app = HttpServerFactory.create(config, json);
             api.install(app);
             app.start(config.listenAddress(), config.listenPort());
-            return new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes());
+            scheduler.start();
+            return new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler, leases);
         } catch (RuntimeException | IOException e) {
+            if (scheduler != null) {
+                scheduler.close();
+            }
             database.close();
             if (embedded != null) {
                 embedded.close();
@@ -177,8 +210,17 @@ public final class EsiServer implements AutoCloseable {
         return tokens;
     }
 
+    public LifecycleScheduler scheduler() {
+        return scheduler;
+    }
+
+    public LeaseService leases() {
+        return leases;
+    }
+
     @Override
     public void close() {
+        scheduler.close();
         try {
             app.stop();
         } catch (RuntimeException e) {

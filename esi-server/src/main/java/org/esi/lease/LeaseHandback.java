@@ -1,0 +1,13 @@
+package org.esi.lease;
+
+import java.util.UUID;
+
+/**
+ * The hardware side of ending a lease: power the node off, undeploy or clean it, detach its networks
+ * and console, so the next holder gets it clean. Must be idempotent: a failed end is retried.
+ */
+@FunctionalInterface
+public interface LeaseHandback {
+    /** Throws with a message for the lease's {@code last_error} when a step failed. */
+    void handBack(UUID node) throws Exception;
+}

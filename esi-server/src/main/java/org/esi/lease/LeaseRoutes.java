@@ -1,0 +1,384 @@
+package org.esi.lease;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.esi.http.Access;
+import org.esi.http.ApiException;
+import org.esi.http.BaseUrl;
+import org.esi.http.Call;
+import org.esi.http.Caller;
+import org.esi.http.HttpApi;
+import org.esi.http.Ids;
+import org.esi.http.Jsons;
+import org.esi.http.NextLink;
+import org.esi.http.Query;
+import org.esi.identity.Project;
+import org.esi.node.Node;
+import org.esi.node.NodeRoutes;
+
+/** {@code /lease/v1/offers} and {@code /lease/v1/leases}: ESI-Leap's API with the contract's fixes. */
+public final class LeaseRoutes {
+    static final int DEFAULT_LIMIT = 1000;
+    private static final Set<String> OFFER_CREATE = Set.of("name", "lessee_id", "resource_type", "resource_uuid", "start_time", "end_time", "properties");
+    private static final Set<String> CLAIM = Set.of("name", "start_time", "end_time", "properties", "purpose");
+    private static final Set<String> LEASE_CREATE = Set.of("name", "project_id", "resource_type", "resource_uuid", "start_time", "end_time", "properties", "purpose");
+    private static final Set<String> OFFER_LIST = Set.of("project_id", "resource_type", "resource_uuid", "resource_class", "status",
+            "start_time", "end_time", "available_start_time", "available_end_time", "lessee_id", "lessee", "name", "uuid", "limit", "marker");
+    private static final Set<String> LEASE_LIST = Set.of("project_id", "owner_id", "status", "offer_uuid", "resource_type", "resource_uuid",
+            "resource_class", "purpose", "start_time", "end_time", "view", "name", "uuid", "limit", "marker");
+
+    private final LeaseService leases;
+    private final BaseUrl baseUrl;
+    private final java.time.Clock clock;
+
+    public LeaseRoutes(LeaseService leases, BaseUrl baseUrl, java.time.Clock clock) {
+        this.leases = leases;
+        this.baseUrl = baseUrl;
+        this.clock = clock;
+    }
+
+    public void register(HttpApi api) {
+        api.get("/lease", Access.anonymous(), c -> c.ctx().json(versions(c)));
+        api.get("/lease/v1", Access.rule("esi_leap:api:get"), c -> {
+            c.authorize(Map.of());
+            c.ctx().json(versions(c));
+        });
+        api.post("/lease/v1/offers", Access.rule("esi_leap:offer:create"), this::createOffer);
+        api.get("/lease/v1/offers", Access.rule("esi_leap:offer:list"), this::listOffers);
+        api.get("/lease/v1/offers/{id}", Access.rule("esi_leap:offer:get"), this::showOffer);
+        api.delete("/lease/v1/offers/{id}", Access.rule("esi_leap:offer:delete"), this::deleteOffer);
+        api.post("/lease/v1/offers/{id}/claim", Access.rule("esi_leap:offer:claim"), this::claim);
+        api.post("/lease/v1/leases", Access.rule("esi_leap:lease:create"), this::createLease);
+        api.get("/lease/v1/leases", Access.rule("esi_leap:lease:list"), this::listLeases);
+        api.get("/lease/v1/leases/{id}", Access.rule("esi_leap:lease:get"), this::showLease);
+        api.patch("/lease/v1/leases/{id}", Access.rule("esi_leap:lease:update"), this::updateLease);
+        api.delete("/lease/v1/leases/{id}", Access.rule("esi_leap:lease:delete"), this::deleteLease);
+    }
+
+    private Map<String, Object> versions(Call c) {
+        Map<String, Object> v1 = new LinkedHashMap<>();
+        v1.put("id", "v1.0");
+        v1.put("status", "CURRENT");
+        v1.put("links", List.of(Map.of("href", baseUrl.of(c.ctx()) + "/lease/v1/", "rel", "self")));
+        return Map.of("name", "ESI Leap API", "default_version", v1, "versions", List.of(v1));
+    }
+
+    // --- offers
+
+    private void createOffer(Call call) {
+        ObjectNode body = call.bodyObject();
+        Jsons.requireOnly(body, OFFER_CREATE, "an offer");
+        Node node = leases.node(Jsons.optString(body, "resource_type"), Jsons.requireString(body, "resource_uuid"));
+        requireVisible(call, node);
+        call.authorize(NodeRoutes.target(node));
+        String lessee = Optional.ofNullable(Jsons.optString(body, "lessee_id")).map(p -> leases.project(p).id()).orElse(null);
+        Offer o = leases.createOffer(call.caller(), new LeaseService.OfferRequest(Jsons.optString(body, "name"), node, lessee,
+                time(body, "start_time"), time(body, "end_time"), props(body, call)));
+        call.ctx().status(201).json(offerJson(leases.store().offerView(o.uuid()).orElseThrow()));
+    }
+
+    private void listOffers(Call call) {
+        Query q = call.query(OFFER_LIST);
+        call.authorize(Map.of());
+        Caller caller = call.caller();
+        StringBuilder where = new StringBuilder("true");
+        Map<String, Object> args = new HashMap<>();
+        if (!call.allowed("esi_leap:offer:list_all", Map.of())) {
+            where.append(" and (o.project_id = :me or (o.lessee_id is null or o.lessee_id = any(:ancestry)))");
+            args.put("me", caller.projectId());
+            args.put("ancestry", leases.ancestry(caller.projectId()).toArray(new String[0]));
+        }
+        q.string("project_id").ifPresent(p -> eq(where, args, "o.project_id", "project", projectId(p)));
+        q.string("lessee_id").or(() -> q.string("lessee")).ifPresent(p -> eq(where, args, "o.lessee_id", "lessee", projectId(p)));
+        q.string("resource_type").ifPresent(t -> {
+            LeaseService.requireResourceType(t);
+            eq(where, args, "o.resource_type", "rtype", t);
+        });
+        q.string("resource_uuid").ifPresent(r -> eq(where, args, "o.resource_uuid", "ruuid", leases.nodes().lookup(r).map(Node::uuid)
+                .orElse(new UUID(0, 0))));
+        q.string("resource_class").ifPresent(r -> eq(where, args, "n.resource_class", "rclass", r));
+        q.string("name").ifPresent(n -> eq(where, args, "o.name", "name", n));
+        q.uuid("uuid").ifPresent(u -> eq(where, args, "o.uuid", "uuid", u));
+        statusFilter(q, where, args, "o.status", List.of("available", "error"),
+                List.of("available", "expired", "deleted", "error"));
+        Optional<Instant[]> range = range(q, "start_time", "end_time");
+        range.ifPresent(r -> {
+            where.append(" and o.start_time <= :rs and o.end_time >= :re");
+            args.put("rs", LeaseStore.utc(r[0]));
+            args.put("re", LeaseStore.utc(r[1]));
+        });
+        Optional<Instant[]> free = range(q, "available_start_time", "available_end_time");
+        free.ifPresent(r -> {
+            where.append(" and o.status = 'available' and o.start_time <= :as and o.end_time >= :ae and not exists ("
+                    + "select 1 from booking b where b.container_id = o.uuid and b.live and b.during && tstzrange(:as, :ae, '[)'))");
+            args.put("as", LeaseStore.utc(r[0]));
+            args.put("ae", LeaseStore.utc(r[1]));
+        });
+        int limit = limit(q);
+        q.uuid("marker").ifPresent(m -> {
+            where.append(" and (o.created_at, o.uuid) > (select created_at, uuid from offer where uuid = :marker)");
+            args.put("marker", m);
+        });
+        List<LeaseStore.OfferView> found = leases.store().offers(where.toString(), args, limit + 1);
+        boolean more = found.size() > limit;
+        List<LeaseStore.OfferView> page = more ? found.subList(0, limit) : found;
+        Map<UUID, List<Instant[]>> windows = leases.store().liveLeaseWindowsOfOffers(page.stream().map(v -> v.offer().uuid()).toList());
+        Instant now = clock.instant();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (LeaseStore.OfferView v : page) {
+            out.add(LeaseJson.offer(v, availabilities(v.offer(), windows.getOrDefault(v.offer().uuid(), List.of()), now)));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("offers", out);
+        if (more) {
+            body.put("next", NextLink.of(baseUrl.of(call.ctx()), call.ctx(), page.get(page.size() - 1).offer().uuid().toString(), limit));
+        }
+        call.ctx().json(body);
+    }
+
+    private void showOffer(Call call) {
+        LeaseStore.OfferView v = visibleOffer(call);
+        call.authorize(offerTarget(v.offer()));
+        call.ctx().json(offerJson(v));
+    }
+
+    private void deleteOffer(Call call) {
+        LeaseStore.OfferView v = visibleOffer(call);
+        call.authorize(offerTarget(v.offer()));
+        leases.deleteOffer(v.offer().uuid());
+        call.ctx().status(200).result("null").contentType("application/json");
+    }
+
+    private void claim(Call call) {
+        LeaseStore.OfferView v = visibleOffer(call);
+        call.authorize(offerTarget(v.offer()));
+        Offer o = v.offer();
+        Caller caller = call.caller();
+        if (!caller.isAdmin() && o.lesseeId() != null && !leases.ancestry(caller.projectId()).contains(o.lesseeId())) {
+            throw ApiException.forbidden("Offer " + o.uuid() + " is restricted to project " + v.lesseeName() + " and the projects below it");
+        }
+        ObjectNode body = call.ctx().bodyAsBytes().length == 0 ? call.json().createObjectNode() : call.bodyObject();
+        Jsons.requireOnly(body, CLAIM, "a claim");
+        Lease l = leases.claim(caller, o.uuid(), new LeaseService.ClaimRequest(Jsons.optString(body, "name"), time(body, "start_time"),
+                time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose")));
+        call.ctx().status(201).json(LeaseJson.lease(leases.store().leaseView(l.uuid()).orElseThrow()));
+    }
+
+    /** Offers the caller owns, or may claim (no lessee, or its lessee is the caller's project or above it). */
+    private LeaseStore.OfferView visibleOffer(Call call) {
+        UUID uuid = leases.offerUuid(call.pathParam("id"));
+        LeaseStore.OfferView v = leases.store().offerView(uuid).orElseThrow(() -> ApiException.notFound("Offer " + call.pathParam("id") + " could not be found."));
+        Caller caller = call.caller();
+        Offer o = v.offer();
+        boolean visible = call.allowed("esi_leap:offer:list_all", Map.of()) || o.projectId().equals(caller.projectId())
+                || o.lesseeId() == null || leases.ancestry(caller.projectId()).contains(o.lesseeId());
+        if (!visible) {
+            throw ApiException.notFound("Offer " + call.pathParam("id") + " could not be found.");
+        }
+        return v;
+    }
+
+    private Map<String, Object> offerJson(LeaseStore.OfferView v) {
+        Map<UUID, List<Instant[]>> windows = leases.store().liveLeaseWindowsOfOffers(List.of(v.offer().uuid()));
+        return LeaseJson.offer(v, availabilities(v.offer(), windows.getOrDefault(v.offer().uuid(), List.of()), clock.instant()));
+    }
+
+    static List<Instant[]> availabilities(Offer o, List<Instant[]> leaseWindows, Instant now) {
+        if (o.status() != OfferStatus.AVAILABLE) {
+            return List.of();
+        }
+        return Availability.gaps(o.startTime(), o.endTime(), leaseWindows, LeaseTimes.micros(now));
+    }
+
+    static Map<String, Object> offerTarget(Offer o) {
+        Map<String, Object> t = new HashMap<>();
+        t.put("offer.project_id", o.projectId());
+        t.put("offer.lessee_id", o.lesseeId());
+        return t;
+    }
+
+    // --- leases
+
+    private void createLease(Call call) {
+        ObjectNode body = call.bodyObject();
+        Jsons.requireOnly(body, LEASE_CREATE, "a lease");
+        Node node = leases.node(Jsons.optString(body, "resource_type"), Jsons.requireString(body, "resource_uuid"));
+        requireVisible(call, node);
+        call.authorize(NodeRoutes.target(node));
+        Project lessee = leases.project(Jsons.requireString(body, "project_id"));
+        Lease l = leases.createLease(call.caller(), new LeaseService.LeaseRequest(Jsons.optString(body, "name"), node, lessee.id(),
+                time(body, "start_time"), time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose")));
+        call.ctx().status(201).json(LeaseJson.lease(leases.store().leaseView(l.uuid()).orElseThrow()));
+    }
+
+    private void listLeases(Call call) {
+        Query q = call.query(LEASE_LIST);
+        call.authorize(Map.of());
+        Caller caller = call.caller();
+        boolean admin = call.allowed("esi_leap:lease:list_all", Map.of());
+        Optional<String> view = q.string("view");
+        if (view.isPresent() && !view.get().equals("all")) {
+            throw ApiException.badRequest("view must be 'all'");
+        }
+        if (view.isPresent() && !admin) {
+            throw ApiException.forbidden("Only an admin may list every lease (view=all)");
+        }
+        StringBuilder where = new StringBuilder("true");
+        Map<String, Object> args = new HashMap<>();
+        Optional<String> project = q.string("project_id").map(this::projectId);
+        Optional<String> owner = q.string("owner_id").map(this::projectId);
+        if (!admin || (view.isEmpty() && project.isEmpty() && owner.isEmpty())) {
+            where.append(" and (l.project_id = :me or l.owner_id = :me)");
+            args.put("me", caller.projectId());
+        }
+        project.ifPresent(p -> eq(where, args, "l.project_id", "project", p));
+        owner.ifPresent(p -> eq(where, args, "l.owner_id", "owner", p));
+        q.uuid("offer_uuid").ifPresent(u -> eq(where, args, "l.offer_uuid", "offer", u));
+        q.string("resource_type").ifPresent(t -> {
+            LeaseService.requireResourceType(t);
+            eq(where, args, "l.resource_type", "rtype", t);
+        });
+        q.string("resource_uuid").ifPresent(r -> eq(where, args, "l.resource_uuid", "ruuid", leases.nodes().lookup(r).map(Node::uuid)
+                .orElse(new UUID(0, 0))));
+        q.string("resource_class").ifPresent(r -> eq(where, args, "n.resource_class", "rclass", r));
+        q.string("purpose").ifPresent(p -> eq(where, args, "l.purpose", "purpose", p));
+        q.string("name").ifPresent(n -> eq(where, args, "l.name", "name", n));
+        q.uuid("uuid").ifPresent(u -> eq(where, args, "l.uuid", "uuid", u));
+        statusFilter(q, where, args, "l.status", List.of("created", "active", "error", "wait fulfill", "wait expire", "wait cancel"),
+                List.of("created", "active", "expired", "deleted", "error", "wait fulfill", "wait expire", "wait cancel"));
+        range(q, "start_time", "end_time").ifPresent(r -> {
+            where.append(" and l.start_time < :re and l.end_time > :rs");
+            args.put("rs", LeaseStore.utc(r[0]));
+            args.put("re", LeaseStore.utc(r[1]));
+        });
+        int limit = limit(q);
+        q.uuid("marker").ifPresent(m -> {
+            where.append(" and (l.created_at, l.uuid) > (select created_at, uuid from lease where uuid = :marker)");
+            args.put("marker", m);
+        });
+        List<LeaseStore.LeaseView> found = leases.store().leases(where.toString(), args, limit + 1);
+        boolean more = found.size() > limit;
+        List<LeaseStore.LeaseView> page = more ? found.subList(0, limit) : found;
+        List<Map<String, Object>> out = new ArrayList<>();
+        page.forEach(v -> out.add(LeaseJson.lease(v)));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("leases", out);
+        if (more) {
+            body.put("next", NextLink.of(baseUrl.of(call.ctx()), call.ctx(), page.get(page.size() - 1).lease().uuid().toString(), limit));
+        }
+        call.ctx().json(body);
+    }
+
+    private void showLease(Call call) {
+        LeaseStore.LeaseView v = visibleLease(call);
+        call.authorize(leaseTarget(v.lease()));
+        call.ctx().json(LeaseJson.lease(v));
+    }
+
+    private void updateLease(Call call) {
+        LeaseStore.LeaseView v = visibleLease(call);
+        call.authorize(leaseTarget(v.lease()));
+        ObjectNode body = call.bodyObject();
+        Jsons.requireOnly(body, Set.of("end_time"), "a lease update (only end_time may change)");
+        Instant end = time(body, "end_time");
+        if (end == null) {
+            throw ApiException.badRequest("end_time is required");
+        }
+        leases.updateEnd(call.caller(), v.lease().uuid(), end);
+        call.ctx().json(LeaseJson.lease(leases.store().leaseView(v.lease().uuid()).orElseThrow()));
+    }
+
+    private void deleteLease(Call call) {
+        LeaseStore.LeaseView v = visibleLease(call);
+        call.authorize(leaseTarget(v.lease()));
+        leases.cancel(v.lease().uuid());
+        call.ctx().status(200).result("null").contentType("application/json");
+    }
+
+    private LeaseStore.LeaseView visibleLease(Call call) {
+        UUID uuid = leases.leaseUuid(call.pathParam("id"));
+        Optional<LeaseStore.LeaseView> v = leases.store().leaseView(uuid);
+        if (v.isEmpty() || !call.allowed("esi_leap:lease:get", leaseTarget(v.get().lease()))) {
+            throw ApiException.notFound("Lease " + call.pathParam("id") + " could not be found.");
+        }
+        return v.get();
+    }
+
+    static Map<String, Object> leaseTarget(Lease l) {
+        Map<String, Object> t = new HashMap<>();
+        t.put("lease.project_id", l.projectId());
+        t.put("lease.owner_id", l.ownerId());
+        return t;
+    }
+
+    // --- helpers
+
+    private void requireVisible(Call call, Node node) {
+        if (!call.allowed("baremetal:node:get", NodeRoutes.target(node))) {
+            throw ApiException.notFound("Node " + node.uuid() + " could not be found.");
+        }
+    }
+
+    /** A project filter value: id or name; an unknown one matches nothing rather than erroring. */
+    private String projectId(String idOrName) {
+        return leases.findProject(idOrName).map(Project::id).orElse(idOrName);
+    }
+
+    private static void eq(StringBuilder where, Map<String, Object> args, String column, String param, Object value) {
+        where.append(" and ").append(column).append(" = :").append(param);
+        args.put(param, value);
+    }
+
+    private static void statusFilter(Query q, StringBuilder where, Map<String, Object> args, String column, List<String> defaults, List<String> known) {
+        Optional<String> status = q.string("status");
+        if (status.isPresent() && status.get().equals("any")) {
+            return;
+        }
+        List<String> wanted = status.map(s -> List.of(s.split(","))).orElse(defaults).stream().map(String::trim).toList();
+        for (String s : wanted) {
+            if (!known.contains(s)) {
+                throw ApiException.badRequest("Unknown status '" + Jsons.clip(s) + "'; use one of " + String.join(", ", known) + " or any");
+            }
+        }
+        where.append(" and ").append(column).append(" = any(:statuses)");
+        args.put("statuses", wanted.toArray(new String[0]));
+    }
+
+    private static Optional<Instant[]> range(Query q, String startName, String endName) {
+        Optional<String> s = q.string(startName);
+        Optional<String> e = q.string(endName);
+        if (s.isPresent() != e.isPresent()) {
+            throw ApiException.badRequest(startName + " and " + endName + " must be given together");
+        }
+        if (s.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant a = LeaseTimes.parse(s.get(), startName);
+        Instant b = LeaseTimes.parse(e.get(), endName);
+        if (!a.isBefore(b)) {
+            throw ApiException.badRequest(startName + " must be before " + endName);
+        }
+        return Optional.of(new Instant[] {a, b});
+    }
+
+    private static int limit(Query q) {
+        return Math.min(q.positiveInt("limit").orElse(DEFAULT_LIMIT), DEFAULT_LIMIT);
+    }
+
+    private static Instant time(ObjectNode body, String field) {
+        return LeaseTimes.parse(Jsons.optString(body, field), field);
+    }
+
+    private static ObjectNode props(ObjectNode body, Call call) {
+        ObjectNode p = Jsons.optObject(body, "properties");
+        return p == null ? call.json().createObjectNode() : p;
+    }
+}

@@ -1,0 +1,334 @@
+package org.esi.lease;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.esi.event.Event;
+import org.esi.event.EventStore;
+import org.esi.http.ApiException;
+import org.esi.http.Caller;
+import org.esi.http.Ids;
+import org.esi.identity.IdentityService;
+import org.esi.identity.Project;
+import org.esi.node.Node;
+import org.esi.node.NodeService;
+import org.esi.persistence.SqlErrors;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+/**
+ * Offers, claims and leases: the rules of leasing-api.md that hold whoever asks. Overlap is refused by
+ * the database (the booking table's exclusion constraint), inside the same transaction as the insert.
+ */
+public final class LeaseService {
+    public static final String RESOURCE_TYPE = "ironic_node";
+
+    private final LeaseStore store;
+    private final NodeService nodes;
+    private final IdentityService identity;
+    private final EventStore events;
+    private final Lifecycle lifecycle;
+    private final Clock clock;
+    private final Duration defaultLength;
+    private final Duration maxLength;
+
+    public LeaseService(LeaseStore store, NodeService nodes, IdentityService identity, EventStore events, Lifecycle lifecycle,
+                        Clock clock, Duration defaultLength, Duration maxLength) {
+        this.store = store;
+        this.nodes = nodes;
+        this.identity = identity;
+        this.events = events;
+        this.lifecycle = lifecycle;
+        this.clock = clock;
+        this.defaultLength = defaultLength;
+        this.maxLength = maxLength;
+    }
+
+    public LeaseStore store() {
+        return store;
+    }
+
+    public NodeService nodes() {
+        return nodes;
+    }
+
+    public Lifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    // --- look-ups
+
+    public Project project(String idOrName) {
+        return identity.findProject(idOrName).orElseThrow(() -> ApiException.notFound("Project " + idOrName + " could not be found."));
+    }
+
+    public Optional<Project> findProject(String idOrName) {
+        return identity.findProject(idOrName);
+    }
+
+    public List<Project> allProjects() {
+        return identity.store().projects(Optional.empty(), Optional.empty());
+    }
+
+    public List<String> ancestry(String projectId) {
+        return identity.store().ancestry(projectId);
+    }
+
+    public Node node(String resourceType, String ident) {
+        requireResourceType(resourceType);
+        return nodes.find(ident);
+    }
+
+    public static void requireResourceType(String type) {
+        if (type != null && !type.equals(RESOURCE_TYPE)) {
+            throw ApiException.badRequest("Unsupported resource_type '" + type + "'; only " + RESOURCE_TYPE + " is known");
+        }
+    }
+
+    /** An offer by UUID or unique name; an ambiguous name is 409. */
+    public UUID offerUuid(String ident) {
+        return resolve(ident, store::offersNamed, "Offer");
+    }
+
+    public UUID leaseUuid(String ident) {
+        return resolve(ident, store::leasesNamed, "Lease");
+    }
+
+    private static UUID resolve(String ident, java.util.function.Function<String, List<UUID>> byName, String what) {
+        if (Ids.looksLikeUuid(ident)) {
+            return Ids.parseUuid(ident, what.toLowerCase());
+        }
+        List<UUID> named = byName.apply(ident);
+        if (named.isEmpty()) {
+            throw ApiException.notFound(what + " " + ident + " could not be found.");
+        }
+        if (named.size() > 1) {
+            throw ApiException.conflict(named.size() + " " + what.toLowerCase() + "s are named '" + ident + "'; use the UUID");
+        }
+        return named.get(0);
+    }
+
+    // --- offers
+
+    /** What a new offer asks for, after parsing; times may be null (defaults apply). */
+    public record OfferRequest(String name, Node node, String lesseeId, Instant start, Instant end, ObjectNode properties) {}
+
+    public Offer createOffer(Caller caller, OfferRequest r) {
+        Instant now = LeaseTimes.micros(clock.instant());
+        List<Event> recorded = new ArrayList<>();
+        Offer offer = write(() -> store.jdbi().inTransaction(h -> {
+            Node node = r.node();
+            Optional<Lease> parent = subLeaseParent(h, caller, node);
+            Instant start = r.start() != null ? r.start() : now;
+            Instant end = r.end() != null ? r.end() : parent.map(Lease::endTime).orElse(LeaseTimes.FOREVER);
+            requireOrder(start, end);
+            parent.ifPresent(p -> requireInside(start, end, p.startTime(), p.endTime(), "its parent lease " + p.uuid()));
+            Offer o = new Offer(UUID.randomUUID(), r.name(), parent.map(Lease::projectId).orElse(node.owner() != null ? node.owner() : caller.projectId()),
+                    r.lesseeId(), RESOURCE_TYPE, node.uuid(), start, end, OfferStatus.AVAILABLE, r.properties(),
+                    parent.map(Lease::uuid).orElse(null), now);
+            store.book(h, o.uuid(), node.uuid(), parent.map(Lease::uuid).orElse(node.uuid()), start, end);
+            store.insertOffer(h, o, now);
+            recorded.add(events.record(h, "esi_leap.offer.create", now, "offer", o.uuid(), RESOURCE_TYPE, node.uuid(), o.lesseeId(), o.projectId()));
+            return o;
+        }));
+        lifecycle.publish(recorded);
+        return offer;
+    }
+
+    public void deleteOffer(UUID uuid) {
+        Offer o = store.offerView(uuid).orElseThrow().offer();
+        if (!o.status().live()) {
+            throw ApiException.conflict("Offer " + uuid + " is " + o.status().word() + "; only an available offer can be deleted");
+        }
+        lifecycle.endOffer(uuid, OfferStatus.DELETED);
+    }
+
+    // --- claims and leases
+
+    public record ClaimRequest(String name, Instant start, Instant end, ObjectNode properties, String purpose) {}
+
+    public Lease claim(Caller caller, UUID offerUuid, ClaimRequest r) {
+        Instant now = LeaseTimes.micros(clock.instant());
+        List<Event> recorded = new ArrayList<>();
+        Lease lease = write(() -> store.jdbi().inTransaction(h -> {
+            Offer o = store.offerForShare(h, offerUuid).orElseThrow(() -> ApiException.notFound("Offer " + offerUuid + " could not be found."));
+            if (o.status() != OfferStatus.AVAILABLE) {
+                throw ApiException.conflict("Offer " + o.uuid() + " is " + o.status().word() + " and cannot be claimed");
+            }
+            Instant start = r.start() != null ? r.start() : (now.isAfter(o.startTime()) ? now : o.startTime());
+            Instant end = r.end();
+            if (end == null) {
+                end = start.plus(defaultLength);
+                Optional<Instant> next = store.nextLeaseStart(h, o.uuid(), start);
+                if (next.isPresent() && next.get().isBefore(end)) {
+                    end = next.get();
+                }
+                if (o.endTime().isBefore(end)) {
+                    end = o.endTime();
+                }
+            } else {
+                requireLength(caller, start, end);
+            }
+            requireOrder(start, end);
+            requireInside(start, end, o.startTime(), o.endTime(), "offer " + o.uuid());
+            Lease l = new Lease(UUID.randomUUID(), r.name(), caller.projectId(), o.projectId(), o.resourceType(), o.resourceUuid(),
+                    start, end, null, null, LeaseStatus.CREATED, r.properties(), r.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0,
+                    null, null, null);
+            store.book(h, l.uuid(), o.resourceUuid(), o.uuid(), start, end);
+            store.insertLease(h, l, now);
+            recorded.add(event(h, "esi_leap.lease.create", l, now));
+            return l;
+        }));
+        lifecycle.publish(recorded);
+        return lease;
+    }
+
+    public record LeaseRequest(String name, Node node, String projectId, Instant start, Instant end, ObjectNode properties, String purpose) {}
+
+    public Lease createLease(Caller caller, LeaseRequest r) {
+        Instant now = LeaseTimes.micros(clock.instant());
+        List<Event> recorded = new ArrayList<>();
+        Lease lease = write(() -> store.jdbi().inTransaction(h -> {
+            Node node = r.node();
+            Optional<Lease> parent = subLeaseParent(h, caller, node);
+            Instant start = r.start() != null ? r.start() : now;
+            Instant end = r.end() != null ? r.end() : start.plus(defaultLength);
+            if (r.end() != null) {
+                requireLength(caller, start, end);
+            } else if (parent.isPresent() && parent.get().endTime().isBefore(end)) {
+                end = parent.get().endTime();
+            }
+            requireOrder(start, end);
+            Instant finalEnd = end;
+            parent.ifPresent(p -> requireInside(start, finalEnd, p.startTime(), p.endTime(), "its parent lease " + p.uuid()));
+            String owner = parent.map(Lease::projectId).orElse(node.owner() != null ? node.owner() : caller.projectId());
+            Lease l = new Lease(UUID.randomUUID(), r.name(), r.projectId(), owner, RESOURCE_TYPE, node.uuid(), start, end, null, null,
+                    LeaseStatus.CREATED, r.properties(), r.purpose(), null, parent.map(Lease::uuid).orElse(null), now, 0, null, null, null);
+            store.book(h, l.uuid(), node.uuid(), parent.map(Lease::uuid).orElse(node.uuid()), start, end);
+            store.insertLease(h, l, now);
+            recorded.add(event(h, "esi_leap.lease.create", l, now));
+            return l;
+        }));
+        lifecycle.publish(recorded);
+        return lease;
+    }
+
+    /** Moves a lease's end; the new window is re-booked, so an extension into someone else's time is 409. */
+    public Lease updateEnd(Caller caller, UUID uuid, Instant newEnd) {
+        Instant now = LeaseTimes.micros(clock.instant());
+        List<Event> recorded = new ArrayList<>();
+        Lease updated = write(() -> store.jdbi().inTransaction(h -> {
+            Lease l = store.leaseForUpdate(h, uuid).orElseThrow(() -> ApiException.notFound("Lease " + uuid + " could not be found."));
+            if (l.status() != LeaseStatus.CREATED && l.status() != LeaseStatus.ACTIVE) {
+                throw ApiException.conflict("Lease " + uuid + " is " + l.status().word() + "; only a created or active lease can be changed");
+            }
+            requireOrder(l.startTime(), newEnd);
+            requireLength(caller, l.startTime(), newEnd);
+            if (l.offerUuid() != null) {
+                Offer o = store.offerForShare(h, l.offerUuid()).orElseThrow();
+                requireInside(l.startTime(), newEnd, o.startTime(), o.endTime(), "offer " + o.uuid());
+            } else if (l.parentLeaseUuid() != null) {
+                Lease p = store.lease(h, l.parentLeaseUuid()).orElseThrow();
+                requireInside(l.startTime(), newEnd, p.startTime(), p.endTime(), "its parent lease " + p.uuid());
+            }
+            for (Lease child : store.liveChildLeases(h, uuid)) {
+                if (child.endTime().isAfter(newEnd)) {
+                    throw ApiException.conflict("Sub-lease " + child.uuid() + " runs until " + LeaseTimes.format(child.endTime())
+                            + "; the lease cannot end before it");
+                }
+            }
+            for (Offer child : store.liveChildOffers(h, uuid)) {
+                if (child.endTime().isAfter(newEnd)) {
+                    throw ApiException.conflict("Sub-offer " + child.uuid() + " runs until " + LeaseTimes.format(child.endTime())
+                            + "; the lease cannot end before it");
+                }
+            }
+            store.rebook(h, uuid, l.startTime(), newEnd);
+            String due = l.status() == LeaseStatus.ACTIVE ? ", due_at = :end" : "";
+            store.updateLease(h, uuid, "end_time = :end, updated_at = :now, ending_notified = false" + due,
+                    Map.of("end", LeaseStore.utc(newEnd), "now", LeaseStore.utc(now)));
+            recorded.add(event(h, "esi_leap.lease.update", l, now));
+            return store.lease(h, uuid).orElseThrow();
+        }));
+        lifecycle.publish(recorded);
+        return updated;
+    }
+
+    public void cancel(UUID uuid) {
+        Lease l = store.jdbi().withHandle(h -> store.lease(h, uuid)).orElseThrow(() -> ApiException.notFound("Lease " + uuid + " could not be found."));
+        if (!l.status().live()) {
+            throw ApiException.conflict("Lease " + uuid + " is already " + l.status().word());
+        }
+        if (l.status() == LeaseStatus.WAIT_CANCEL || l.status() == LeaseStatus.WAIT_EXPIRE) {
+            return; // already ending; the lifecycle keeps retrying
+        }
+        if (!lifecycle.end(uuid, Lifecycle.Ending.CANCEL)) {
+            Lease after = store.jdbi().withHandle(h -> store.lease(h, uuid)).orElseThrow();
+            if (after.status() == LeaseStatus.ACTIVE || after.status() == LeaseStatus.CREATED) {
+                // Another worker holds it (e.g. it is ending right now); record the wish so the lifecycle finishes it.
+                store.jdbi().useHandle(h -> store.updateLease(h, uuid, "ending = coalesce(ending, 'cancel'), due_at = :now",
+                        Map.of("now", LeaseStore.utc(clock.instant()))));
+            }
+        }
+    }
+
+    /**
+     * The active lease that lets the caller sub-lease or sub-offer this node, when the caller is the node's
+     * lessee and not acting as owner or admin. One level only: a sub-lease cannot be divided again.
+     */
+    private Optional<Lease> subLeaseParent(Handle h, Caller caller, Node node) {
+        boolean ownerOrAdmin = caller.isAdmin() || (caller.projectId().equals(node.owner()) && caller.roles().contains("owner"));
+        if (ownerOrAdmin || !caller.projectId().equals(node.lessee())) {
+            return Optional.empty();
+        }
+        Lease parent = store.activeLeaseOf(h, node.uuid(), caller.projectId())
+                .orElseThrow(() -> ApiException.conflict("Node " + node.uuid() + " has no active lease of your project to divide"));
+        if (parent.parentLeaseUuid() != null) {
+            throw ApiException.conflict("Lease " + parent.uuid() + " is already a sub-lease; only one level of sub-leasing is allowed");
+        }
+        return Optional.of(parent);
+    }
+
+    private void requireLength(Caller caller, Instant start, Instant end) {
+        if (!caller.isAdmin() && Duration.between(start, end).compareTo(maxLength) > 0) {
+            throw ApiException.forbidden("A lease may last at most " + maxLength.toDays() + " days (" + maxLength + ") unless an admin creates it");
+        }
+    }
+
+    static void requireOrder(Instant start, Instant end) {
+        if (!start.isBefore(end)) {
+            throw ApiException.badRequest("start_time must be before end_time");
+        }
+    }
+
+    static void requireInside(Instant start, Instant end, Instant outerStart, Instant outerEnd, String what) {
+        if (start.isBefore(outerStart) || end.isAfter(outerEnd)) {
+            throw ApiException.conflict("The window " + LeaseTimes.format(start) + " to " + LeaseTimes.format(end) + " is not inside "
+                    + what + " (" + LeaseTimes.format(outerStart) + " to " + LeaseTimes.format(outerEnd) + ")");
+        }
+    }
+
+    private Event event(Handle h, String type, Lease l, Instant now) {
+        return events.record(h, type, now, "lease", l.uuid(), l.resourceType(), l.resourceUuid(), l.projectId(), l.ownerId());
+    }
+
+    private static <T> T write(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isExclusionViolation(e)) {
+                throw ApiException.conflict("Time conflict: the node is already offered or leased during that window");
+            }
+            if (SqlErrors.isForeignKeyViolation(e)) {
+                throw ApiException.badRequest("A referenced project or node does not exist");
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package org.esi.lease;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/** SQL for bookings, offers and leases. The booking table's exclusion constraint is the conflict check. */
+public final class LeaseStore {
+    private final Jdbi jdbi;
+    private final ObjectMapper json;
+
+    public LeaseStore(Jdbi jdbi, ObjectMapper json) {
+        this.jdbi = jdbi;
+        this.json = json;
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    /** An offer or lease with the names and node facts its JSON shows. */
+    public record OfferView(Offer offer, String projectName, String lesseeName, String nodeName, String resourceClass,
+                            ObjectNode nodeProperties) {}
+
+    public record LeaseView(Lease lease, String projectName, String ownerName, String nodeName, String resourceClass,
+                            ObjectNode nodeProperties) {}
+
+    // --- bookings
+
+    /** Takes {@code [start, end)} in {@code container}; fails with an exclusion violation on overlap. */
+    public void book(Handle h, UUID uuid, UUID node, UUID container, Instant start, Instant end) {
+        h.createUpdate("insert into booking (uuid, node_uuid, container_id, during, live) values (:u, :n, :c, tstzrange(:s, :e, '[)'), true)")
+                .bind("u", uuid).bind("n", node).bind("c", container).bind("s", utc(start)).bind("e", utc(end)).execute();
+    }
+
+    public void rebook(Handle h, UUID uuid, Instant start, Instant end) {
+        h.createUpdate("update booking set during = tstzrange(:s, :e, '[)') where uuid = :u")
+                .bind("u", uuid).bind("s", utc(start)).bind("e", utc(end)).execute();
+    }
+
+    public void release(Handle h, UUID uuid) {
+        h.createUpdate("update booking set live = false where uuid = :u").bind("u", uuid).execute();
+    }
+
+    /** Whether a node has anything live booked on it (a future or current offer or lease). */
+    public boolean hasLiveBookings(UUID node) {
+        return jdbi.withHandle(h -> h.createQuery("select exists (select 1 from booking where node_uuid = :n and live)")
+                .bind("n", node).mapTo(Boolean.class).one());
+    }
+
+    // --- offers
+
+    public void insertOffer(Handle h, Offer o, Instant now) {
+        h.createUpdate("""
+                        insert into offer (uuid, name, project_id, lessee_id, resource_type, resource_uuid, start_time, end_time,
+                          status, properties, parent_lease_uuid, created_at, due_at)
+                        values (:uuid, :name, :project, :lessee, :rtype, :ruuid, :start, :end, :status, cast(:props as jsonb),
+                          :parent, :created, :due)""")
+                .bind("uuid", o.uuid()).bind("name", o.name()).bind("project", o.projectId()).bind("lessee", o.lesseeId())
+                .bind("rtype", o.resourceType()).bind("ruuid", o.resourceUuid()).bind("start", utc(o.startTime()))
+                .bind("end", utc(o.endTime())).bind("status", o.status().word()).bind("props", text(o.properties()))
+                .bind("parent", o.parentLeaseUuid()).bind("created", utc(now))
+                .bind("due", o.endTime().equals(LeaseTimes.FOREVER) ? null : utc(o.endTime()))
+                .execute();
+    }
+
+    public void setOfferStatus(Handle h, UUID uuid, OfferStatus status, Instant now) {
+        h.createUpdate("update offer set status = :s, updated_at = :now, due_at = null where uuid = :u")
+                .bind("u", uuid).bind("s", status.word()).bind("now", utc(now)).execute();
+        if (!status.live()) {
+            release(h, uuid);
+        }
+    }
+
+    public Optional<Offer> offerForUpdate(Handle h, UUID uuid) {
+        return h.createQuery("select * from offer where uuid = :u for update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
+    }
+
+    /** Locks the offer against deletion while a claim is inserted. */
+    public Optional<Offer> offerForShare(Handle h, UUID uuid) {
+        return h.createQuery("select * from offer where uuid = :u for share").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
+    }
+
+    public Optional<OfferView> offerView(UUID uuid) {
+        return jdbi.withHandle(h -> h.createQuery(OFFER_VIEW + " where o.uuid = :u").bind("u", uuid).map((rs, c) -> offerView(rs)).findOne());
+    }
+
+    public List<UUID> offersNamed(String name) {
+        return jdbi.withHandle(h -> h.createQuery("select uuid from offer where name = :n").bind("n", name).mapTo(UUID.class).list());
+    }
+
+    public List<OfferView> offers(String where, Map<String, Object> args, int limit) {
+        return jdbi.withHandle(h -> {
+            var q = h.createQuery(OFFER_VIEW + " where " + where + " order by o.created_at, o.uuid limit :limit");
+            args.forEach(q::bind);
+            q.bind("limit", limit);
+            return q.map((rs, c) -> offerView(rs)).list();
+        });
+    }
+
+    /** Live leases claimed from an offer, in time order; the gaps between them are its availabilities. */
+    public List<Lease> liveLeasesOfOffer(Handle h, UUID offer) {
+        return h.createQuery("select * from lease where offer_uuid = :o and status not in ('expired', 'deleted') order by start_time")
+                .bind("o", offer).map((rs, c) -> lease(rs)).list();
+    }
+
+    public Map<UUID, List<Instant[]>> liveLeaseWindowsOfOffers(List<UUID> offers) {
+        Map<UUID, List<Instant[]>> out = new LinkedHashMap<>();
+        if (offers.isEmpty()) {
+            return out;
+        }
+        jdbi.useHandle(h -> h.createQuery("""
+                        select offer_uuid, start_time, end_time from lease
+                        where offer_uuid = any(:offers) and status not in ('expired', 'deleted') order by start_time""")
+                .bind("offers", offers.toArray(new UUID[0]))
+                .map((rs, c) -> {
+                    out.computeIfAbsent(rs.getObject("offer_uuid", UUID.class), k -> new java.util.ArrayList<>())
+                            .add(new Instant[] {instant(rs, "start_time"), instant(rs, "end_time")});
+                    return null;
+                }).list());
+        return out;
+    }
+
+    // --- leases
+
+    public void insertLease(Handle h, Lease l, Instant now) {
+        h.createUpdate("""
+                        insert into lease (uuid, name, project_id, owner_id, resource_type, resource_uuid, start_time, end_time,
+                          status, properties, purpose, offer_uuid, parent_lease_uuid, created_at, due_at)
+                        values (:uuid, :name, :project, :owner, :rtype, :ruuid, :start, :end, :status, cast(:props as jsonb),
+                          :purpose, :offer, :parent, :created, :start)""")
+                .bind("uuid", l.uuid()).bind("name", l.name()).bind("project", l.projectId()).bind("owner", l.ownerId())
+                .bind("rtype", l.resourceType()).bind("ruuid", l.resourceUuid()).bind("start", utc(l.startTime()))
+                .bind("end", utc(l.endTime())).bind("status", l.status().word()).bind("props", text(l.properties()))
+                .bind("purpose", l.purpose()).bind("offer", l.offerUuid()).bind("parent", l.parentLeaseUuid())
+                .bind("created", utc(now))
+                .execute();
+    }
+
+    public Optional<Lease> lease(Handle h, UUID uuid) {
+        return h.createQuery("select * from lease where uuid = :u").bind("u", uuid).map((rs, c) -> lease(rs)).findOne();
+    }
+
+    public Optional<Lease> leaseForUpdate(Handle h, UUID uuid) {
+        return h.createQuery("select * from lease where uuid = :u for update").bind("u", uuid).map((rs, c) -> lease(rs)).findOne();
+    }
+
+    /** Locks the lease unless another transaction holds it; the lifecycle uses this so instances never wait on each other. */
+    public Optional<Lease> leaseForUpdateSkipLocked(Handle h, UUID uuid) {
+        return h.createQuery("select * from lease where uuid = :u for update skip locked").bind("u", uuid).map((rs, c) -> lease(rs)).findOne();
+    }
+
+    public Optional<LeaseView> leaseView(UUID uuid) {
+        return jdbi.withHandle(h -> h.createQuery(LEASE_VIEW + " where l.uuid = :u").bind("u", uuid).map((rs, c) -> leaseView(rs)).findOne());
+    }
+
+    public List<UUID> leasesNamed(String name) {
+        return jdbi.withHandle(h -> h.createQuery("select uuid from lease where name = :n").bind("n", name).mapTo(UUID.class).list());
+    }
+
+    public List<LeaseView> leases(String where, Map<String, Object> args, int limit) {
+        return jdbi.withHandle(h -> {
+            var q = h.createQuery(LEASE_VIEW + " where " + where + " order by l.created_at, l.uuid limit :limit");
+            args.forEach(q::bind);
+            q.bind("limit", limit);
+            return q.map((rs, c) -> leaseView(rs)).list();
+        });
+    }
+
+    /** Live children of a lease: its sub-leases and the leases claimed from its sub-offers. */
+    public List<Lease> liveChildLeases(Handle h, UUID parent) {
+        return h.createQuery("select * from lease where parent_lease_uuid = :p and status not in ('expired', 'deleted')")
+                .bind("p", parent).map((rs, c) -> lease(rs)).list();
+    }
+
+    public List<Offer> liveChildOffers(Handle h, UUID parent) {
+        return h.createQuery("select * from offer where parent_lease_uuid = :p and status = 'available'")
+                .bind("p", parent).map((rs, c) -> offer(rs)).list();
+    }
+
+    /** The active lease of a project on a node, if any: what makes that project the node's lessee. */
+    public Optional<Lease> activeLeaseOf(Handle h, UUID node, String project) {
+        return h.createQuery("select * from lease where resource_uuid = :n and project_id = :p and status = 'active' order by start_time desc limit 1")
+                .bind("n", node).bind("p", project).map((rs, c) -> lease(rs)).findOne();
+    }
+
+    /** The earliest live lease on an offer starting at or after {@code t}: a claim's default end stops there. */
+    public Optional<Instant> nextLeaseStart(Handle h, UUID offer, Instant t) {
+        return h.createQuery("""
+                        select min(start_time) from lease where offer_uuid = :o and status not in ('expired', 'deleted') and start_time >= :t""")
+                .bind("o", offer).bind("t", utc(t)).map((rs, c) -> instant(rs, 1)).findOne();
+    }
+
+    public void updateLease(Handle h, UUID uuid, String set, Map<String, Object> args) {
+        var u = h.createUpdate("update lease set " + set + " where uuid = :uuid").bind("uuid", uuid);
+        args.forEach(u::bind);
+        u.execute();
+    }
+
+    // --- lifecycle
+
+    /** The earliest time any lease or offer needs the lifecycle, if any. */
+    public Optional<Instant> nextDue() {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select least((select min(greatest(due_at, coalesce(claimed_until, due_at))) from lease where due_at is not null),
+                                     (select min(due_at) from offer where due_at is not null))""")
+                .map((rs, c) -> instant(rs, 1)).findOne());
+    }
+
+    public List<UUID> dueLeases(Instant now, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select uuid from lease where due_at <= :now and (claimed_until is null or claimed_until <= :now)
+                        order by due_at limit :limit""")
+                .bind("now", utc(now)).bind("limit", limit).mapTo(UUID.class).list());
+    }
+
+    public List<UUID> dueOffers(Instant now, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("select uuid from offer where due_at <= :now order by due_at limit :limit")
+                .bind("now", utc(now)).bind("limit", limit).mapTo(UUID.class).list());
+    }
+
+    // --- mapping
+
+    private static final String OFFER_VIEW = """
+            select o.*, p.name as project_name, lp.name as lessee_name, n.name as node_name, n.resource_class as node_rc,
+                   n.properties::text as node_props
+            from offer o join project p on p.id = o.project_id left join project lp on lp.id = o.lessee_id
+            join node n on n.uuid = o.resource_uuid""";
+
+    private static final String LEASE_VIEW = """
+            select l.*, p.name as project_name, op.name as owner_name, n.name as node_name, n.resource_class as node_rc,
+                   n.properties::text as node_props
+            from lease l join project p on p.id = l.project_id join project op on op.id = l.owner_id
+            join node n on n.uuid = l.resource_uuid""";
+
+    private OfferView offerView(ResultSet rs) throws SQLException {
+        return new OfferView(offer(rs), rs.getString("project_name"), rs.getString("lessee_name"), rs.getString("node_name"),
+                rs.getString("node_rc"), object(rs.getString("node_props")));
+    }
+
+    private LeaseView leaseView(ResultSet rs) throws SQLException {
+        return new LeaseView(lease(rs), rs.getString("project_name"), rs.getString("owner_name"), rs.getString("node_name"),
+                rs.getString("node_rc"), object(rs.getString("node_props")));
+    }
+
+    Offer offer(ResultSet rs) throws SQLException {
+        return new Offer(rs.getObject("uuid", UUID.class), rs.getString("name"), rs.getString("project_id"), rs.getString("lessee_id"),
+                rs.getString("resource_type"), rs.getObject("resource_uuid", UUID.class), instant(rs, "start_time"),
+                instant(rs, "end_time"), OfferStatus.of(rs.getString("status")), object(rs.getString("properties")),
+                rs.getObject("parent_lease_uuid", UUID.class), instant(rs, "created_at"));
+    }
+
+    Lease lease(ResultSet rs) throws SQLException {
+        return new Lease(rs.getObject("uuid", UUID.class), rs.getString("name"), rs.getString("project_id"), rs.getString("owner_id"),
+                rs.getString("resource_type"), rs.getObject("resource_uuid", UUID.class), instant(rs, "start_time"),
+                instant(rs, "end_time"), instant(rs, "fulfill_time"), instant(rs, "expire_time"),
+                LeaseStatus.of(rs.getString("status")), object(rs.getString("properties")), rs.getString("purpose"),
+                rs.getObject("offer_uuid", UUID.class), rs.getObject("parent_lease_uuid", UUID.class), instant(rs, "created_at"),
+                rs.getInt("attempts"), rs.getString("last_error"), rs.getString("ending"),
+                instant(rs, "claimed_until"));
+    }
+
+    private String text(ObjectNode node) {
+        try {
+            return json.writeValueAsString(node == null ? json.createObjectNode() : node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ObjectNode object(String text) {
+        try {
+            return text == null ? json.createObjectNode() : (ObjectNode) json.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static OffsetDateTime utc(Instant i) {
+        return i == null ? null : i.atOffset(ZoneOffset.UTC);
+    }
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+}

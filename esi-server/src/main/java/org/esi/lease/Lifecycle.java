@@ -1,0 +1,296 @@
+package org.esi.lease;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.esi.event.Event;
+import org.esi.event.EventListener;
+import org.esi.event.EventStore;
+import org.esi.node.Node;
+import org.esi.node.NodeStore;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lease and offer transitions. Each database step is one transaction holding the lease's row lock,
+ * so with several instances every step happens once. Ending a lease has a hardware part between two
+ * transactions; the lease is claimed ({@code claimed_until}) meanwhile, and a crashed instance's
+ * claim lapses so another instance resumes. Hardware failures leave the lease in a {@code wait}
+ * state that is retried with exponential back-off and never blocks other leases.
+ */
+public final class Lifecycle {
+    private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
+    static final Duration CLAIM = Duration.ofMinutes(2);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
+    public static final String LEASE_UUID_PROPERTY = "lease_uuid";
+
+    private final LeaseStore store;
+    private final NodeStore nodes;
+    private final EventStore events;
+    private final LeaseHandback handback;
+    private final Clock clock;
+    private final List<EventListener> listeners;
+
+    public Lifecycle(LeaseStore store, NodeStore nodes, EventStore events, LeaseHandback handback, Clock clock, List<EventListener> listeners) {
+        this.store = store;
+        this.nodes = nodes;
+        this.events = events;
+        this.handback = handback;
+        this.clock = clock;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /** Why a lease ends: its time ran out, or someone cancelled it. */
+    public enum Ending {
+        EXPIRE(LeaseStatus.EXPIRED, LeaseStatus.WAIT_EXPIRE),
+        CANCEL(LeaseStatus.DELETED, LeaseStatus.WAIT_CANCEL);
+
+        final LeaseStatus done;
+        final LeaseStatus waiting;
+
+        Ending(LeaseStatus done, LeaseStatus waiting) {
+            this.done = done;
+            this.waiting = waiting;
+        }
+    }
+
+    /** Does whatever is due for one lease now; false when another instance holds it or nothing was due. */
+    public boolean runDueLease(UUID uuid) {
+        Instant now = clock.instant();
+        Optional<Lease> due = store.jdbi().inTransaction(h -> store.leaseForUpdateSkipLocked(h, uuid));
+        if (due.isEmpty()) {
+            return false;
+        }
+        Lease l = due.get();
+        return switch (l.status()) {
+            case CREATED, WAIT_FULFILL -> !l.startTime().isAfter(now) && (l.endTime().isAfter(now) ? fulfill(uuid) : end(uuid, Ending.EXPIRE));
+            case ACTIVE, ERROR -> !l.endTime().isAfter(now) && end(uuid, Ending.EXPIRE);
+            case WAIT_EXPIRE -> end(uuid, Ending.EXPIRE);
+            case WAIT_CANCEL -> end(uuid, Ending.CANCEL);
+            case EXPIRED, DELETED -> false;
+        };
+    }
+
+    /** Starts a lease: the node's lessee becomes the lease's project and the node records the lease. */
+    boolean fulfill(UUID uuid) {
+        List<Event> recorded = new ArrayList<>();
+        boolean done = store.jdbi().inTransaction(h -> {
+            Optional<Lease> locked = store.leaseForUpdateSkipLocked(h, uuid);
+            if (locked.isEmpty() || (locked.get().status() != LeaseStatus.CREATED && locked.get().status() != LeaseStatus.WAIT_FULFILL)) {
+                return false;
+            }
+            Lease l = locked.get();
+            Instant now = clock.instant();
+            Node node = nodes.nodeForUpdate(h, l.resourceUuid()).orElseThrow();
+            String carried = node.properties().path(LEASE_UUID_PROPERTY).asText(null);
+            boolean carriesOther = carried != null && !carried.equals(l.uuid().toString())
+                    && (l.parentLeaseUuid() == null || !carried.equals(l.parentLeaseUuid().toString()));
+            if (carriesOther) {
+                // The previous holder's hand-back has not finished: starting now would give a dirty node away.
+                int attempts = l.attempts() + 1;
+                store.updateLease(h, uuid, "status = :s, attempts = :a, due_at = :due, last_error = :err, updated_at = :now", Map.of(
+                        "s", LeaseStatus.WAIT_FULFILL.word(), "a", attempts, "due", LeaseStore.utc(now.plus(backoff(attempts))),
+                        "err", "node " + node.uuid() + " still carries lease " + carried + "; waiting for it to be handed back",
+                        "now", LeaseStore.utc(now)));
+                if (l.status() != LeaseStatus.WAIT_FULFILL) {
+                    recorded.add(event(h, "esi_leap.lease.fulfill.error", l, now));
+                }
+                return false;
+            }
+            recorded.add(event(h, "esi_leap.lease.fulfill.start", l, now));
+            var props = node.properties().deepCopy();
+            props.put(LEASE_UUID_PROPERTY, l.uuid().toString());
+            nodes.update(h, withLessee(node, l.projectId(), props, now));
+            store.updateLease(h, uuid, "status = 'active', fulfill_time = :now, due_at = :end, attempts = 0, last_error = null, updated_at = :now",
+                    Map.of("now", LeaseStore.utc(now), "end", LeaseStore.utc(l.endTime())));
+            recorded.add(event(h, "esi_leap.lease.fulfill.end", l, now));
+            return true;
+        });
+        publish(recorded);
+        return done;
+    }
+
+    /**
+     * Ends a lease: children first, then the lessee comes off the node, the node is handed back
+     * (power off, clean, detach), and the parent's lessee, if any, gets the node again.
+     */
+    public boolean end(UUID uuid, Ending ending) {
+        List<Event> recorded = new ArrayList<>();
+        Instant start = clock.instant();
+        // Step 1: claim, and take the lessee off the node at once so it cannot act during the hand-back.
+        Optional<Lease> claimed = store.jdbi().inTransaction(h -> {
+            Optional<Lease> locked = store.leaseForUpdateSkipLocked(h, uuid);
+            if (locked.isEmpty() || !locked.get().status().live()) {
+                return Optional.<Lease>empty();
+            }
+            Lease l = locked.get();
+            if (l.claimedUntil() != null && l.claimedUntil().isAfter(start)) {
+                return Optional.<Lease>empty(); // another worker is ending it right now
+            }
+            Ending effective = l.ending() != null ? Ending.valueOf(l.ending().toUpperCase()) : ending;
+            if (l.status() != LeaseStatus.WAIT_EXPIRE && l.status() != LeaseStatus.WAIT_CANCEL) {
+                recorded.add(event(h, "esi_leap.lease.delete.start", l, start));
+            }
+            store.updateLease(h, uuid, "claimed_until = :until, ending = :ending, updated_at = :now", Map.of(
+                    "until", LeaseStore.utc(start.plus(CLAIM)), "ending", effective.name().toLowerCase(), "now", LeaseStore.utc(start)));
+            return Optional.of(l);
+        });
+        publish(recorded);
+        recorded.clear();
+        if (claimed.isEmpty()) {
+            return false;
+        }
+        Lease lease = claimed.get();
+        Ending effective = lease.ending() != null ? Ending.valueOf(lease.ending().toUpperCase()) : ending;
+        boolean wasFulfilled = lease.fulfillTime() != null;
+        try {
+            endChildren(lease, effective);
+            boolean carried = wasFulfilled && store.jdbi().inTransaction(h -> {
+                Node node = nodes.nodeForUpdate(h, lease.resourceUuid()).orElseThrow();
+                boolean carries = lease.uuid().toString().equals(node.properties().path(LEASE_UUID_PROPERTY).asText(null));
+                if (carries && node.lessee() != null) {
+                    nodes.update(h, withLessee(node, null, node.properties(), clock.instant()));
+                }
+                return carries;
+            });
+            if (carried) {
+                handback.handBack(lease.resourceUuid());
+            }
+        } catch (Exception e) {
+            fail(lease, effective, e);
+            return false;
+        }
+        // Step 3: final state, and the node back to the parent's lessee when this was a sub-lease.
+        store.jdbi().useTransaction(h -> {
+            Instant now = clock.instant();
+            Node node = nodes.nodeForUpdate(h, lease.resourceUuid()).orElseThrow();
+            if (lease.uuid().toString().equals(node.properties().path(LEASE_UUID_PROPERTY).asText(null))) {
+                var props = node.properties().deepCopy();
+                String lessee = null;
+                Optional<Lease> parent = lease.parentLeaseUuid() == null ? Optional.empty() : store.lease(h, lease.parentLeaseUuid());
+                if (parent.isPresent() && parent.get().status() == LeaseStatus.ACTIVE) {
+                    props.put(LEASE_UUID_PROPERTY, parent.get().uuid().toString());
+                    lessee = parent.get().projectId();
+                } else {
+                    props.remove(LEASE_UUID_PROPERTY);
+                }
+                nodes.update(h, withLessee(node, lessee, props, now));
+            }
+            store.updateLease(h, lease.uuid(), """
+                    status = :s, expire_time = :now, due_at = null, claimed_until = null, last_error = null, updated_at = :now""",
+                    Map.of("s", effective.done.word(), "now", LeaseStore.utc(now)));
+            store.release(h, lease.uuid());
+            recorded.add(event(h, "esi_leap.lease.delete.end", lease, now));
+        });
+        publish(recorded);
+        return true;
+    }
+
+    private void endChildren(Lease lease, Ending ending) {
+        List<Lease> children = store.jdbi().withHandle(h -> store.liveChildLeases(h, lease.uuid()));
+        for (Lease child : children) {
+            end(child.uuid(), ending);
+            Lease after = store.jdbi().withHandle(h -> store.lease(h, child.uuid())).orElseThrow();
+            if (after.status().live()) {
+                throw new IllegalStateException("sub-lease " + child.uuid() + " has not ended yet: "
+                        + (after.lastError() != null ? after.lastError() : "it is held by another worker"));
+            }
+        }
+        List<Offer> offers = store.jdbi().withHandle(h -> store.liveChildOffers(h, lease.uuid()));
+        for (Offer o : offers) {
+            endOffer(o.uuid(), ending == Ending.EXPIRE ? OfferStatus.EXPIRED : OfferStatus.DELETED);
+        }
+    }
+
+    private void fail(Lease lease, Ending ending, Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        log.warn("Lease {} could not end yet ({}); will retry", lease.uuid(), message);
+        List<Event> recorded = new ArrayList<>();
+        store.jdbi().useTransaction(h -> {
+            Instant now = clock.instant();
+            int attempts = lease.attempts() + 1;
+            store.updateLease(h, lease.uuid(), """
+                    status = :s, attempts = :a, due_at = :due, claimed_until = null, last_error = :err, updated_at = :now""", Map.of(
+                    "s", ending.waiting.word(), "a", attempts, "due", LeaseStore.utc(now.plus(backoff(attempts))),
+                    "err", message.length() > 500 ? message.substring(0, 500) : message, "now", LeaseStore.utc(now)));
+            if (lease.status() != ending.waiting) {
+                recorded.add(event(h, "esi_leap.lease.delete.error", lease, now));
+            }
+        });
+        publish(recorded);
+    }
+
+    /** Ends an offer (expired or deleted): its live leases end first, then it stops holding time. */
+    public boolean endOffer(UUID uuid, OfferStatus finalStatus) {
+        Optional<Offer> offer = store.jdbi().withHandle(h -> h.createQuery("select * from offer where uuid = :u")
+                .bind("u", uuid).map((rs, c) -> store.offer(rs)).findOne());
+        if (offer.isEmpty() || !offer.get().status().live()) {
+            return false;
+        }
+        List<Lease> leases = store.jdbi().withHandle(h -> store.liveLeasesOfOffer(h, uuid));
+        for (Lease l : leases) {
+            end(l.uuid(), finalStatus == OfferStatus.EXPIRED ? Ending.EXPIRE : Ending.CANCEL);
+        }
+        List<Event> recorded = new ArrayList<>();
+        boolean done = store.jdbi().inTransaction(h -> {
+            Optional<Offer> locked = store.offerForUpdate(h, uuid);
+            if (locked.isEmpty() || !locked.get().status().live()) {
+                return false;
+            }
+            Instant now = clock.instant();
+            if (!store.liveLeasesOfOffer(h, uuid).stream().allMatch(l -> !l.status().live())) {
+                // A lease of this offer is still handing back; try again shortly rather than strand it.
+                h.createUpdate("update offer set due_at = :due where uuid = :u")
+                        .bind("due", LeaseStore.utc(now.plusSeconds(5))).bind("u", uuid).execute();
+                return false;
+            }
+            store.setOfferStatus(h, uuid, finalStatus, now);
+            Offer o = locked.get();
+            recorded.add(events.record(h, finalStatus == OfferStatus.EXPIRED ? "esi_leap.offer.expire" : "esi_leap.offer.delete",
+                    now, "offer", o.uuid(), o.resourceType(), o.resourceUuid(), o.lesseeId(), o.projectId()));
+            return true;
+        });
+        publish(recorded);
+        return done;
+    }
+
+    /** Does whatever is due for one offer (its end); false when nothing was due. */
+    public boolean runDueOffer(UUID uuid) {
+        return endOffer(uuid, OfferStatus.EXPIRED);
+    }
+
+    static Duration backoff(int attempts) {
+        long base = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(attempts, 20));
+        return Duration.ofMillis(base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1));
+    }
+
+    private Event event(Handle h, String type, Lease l, Instant now) {
+        return events.record(h, type, now, "lease", l.uuid(), l.resourceType(), l.resourceUuid(), l.projectId(), l.ownerId());
+    }
+
+    void publish(List<Event> recorded) {
+        for (Event e : recorded) {
+            for (EventListener listener : listeners) {
+                try {
+                    listener.committed(e);
+                } catch (RuntimeException ex) {
+                    log.warn("Event listener failed for event {}", e.id(), ex);
+                }
+            }
+        }
+    }
+
+    static Node withLessee(Node n, String lessee, com.fasterxml.jackson.databind.node.ObjectNode props, Instant now) {
+        return new Node(n.uuid(), n.name(), n.driver(), n.driverInfo(), n.driverInternalInfo(), n.powerState(), n.targetPowerState(),
+                n.provisionState(), n.targetProvisionState(), n.maintenance(), n.maintenanceReason(), n.lastError(), n.reservation(),
+                n.resourceClass(), props, n.instanceInfo(), n.instanceUuid(), n.extra(), n.description(), n.owner(), lessee,
+                n.consoleEnabled(), n.traits(), n.createdAt(), now, n.provisionUpdatedAt(), n.inspectionFinishedAt());
+    }
+}
