@@ -25,6 +25,16 @@ public final class NodeRules {
         r.put("baremetal:node:update_owner", "rule:admin_api");
         r.put("baremetal:node:update_extra", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
         r.put("baremetal:node:update_instance_info", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:set_power_state", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:set_provision_state", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:set_provision_state:manage", "rule:admin_api or rule:is_node_owner");
+        r.put("baremetal:node:get_boot_device", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:set_boot_device", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:set_console_state", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:get_console", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:vif:list", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:vif:attach", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:node:vif:detach", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
         r.put("baremetal:port:list", "@");
         r.put("baremetal:port:get", "rule:baremetal:node:get");
         r.put("baremetal:port:create", "rule:admin_api or rule:is_node_owner");

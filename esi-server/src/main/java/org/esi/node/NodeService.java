@@ -144,9 +144,16 @@ public final class NodeService {
         }
     }
 
+    /** driver_info as the driver will see it: stored secrets unsealed, so validation judges the real values. */
     private Map<String, Object> plain(ObjectNode info) {
+        ObjectNode open = info.deepCopy();
+        info.fields().forEachRemaining(e -> {
+            if (e.getValue().isTextual() && SecretBox.isSealed(e.getValue().textValue())) {
+                open.put(e.getKey(), secrets.open(e.getValue().textValue()));
+            }
+        });
         @SuppressWarnings("unchecked")
-        Map<String, Object> m = json.convertValue(info, Map.class);
+        Map<String, Object> m = json.convertValue(open, Map.class);
         return m;
     }
 
@@ -189,6 +196,42 @@ public final class NodeService {
                 n.targetProvisionState(), n.maintenance(), n.maintenanceReason(), n.lastError(), n.reservation(), n.resourceClass(),
                 n.properties(), json.createObjectNode(), null, n.extra(), n.description(), n.owner(), n.lessee(), false, n.traits(),
                 n.createdAt(), clock.instant(), n.provisionUpdatedAt(), n.inspectionFinishedAt()))));
+    }
+
+    /** Cleaning's database part: what the deploy wrote (image, configdrive, instance) is forgotten. */
+    public void eraseDeployment(UUID uuid) {
+        resetAfterLease(uuid);
+    }
+
+    /** Inspection's results: Ironic's properties, and a port for every NIC MAC not yet known. */
+    public void recordInspection(UUID uuid, org.esi.spi.HardwareInventory inv) {
+        store.jdbi().useTransaction(h -> {
+            Node n = store.nodeForUpdate(h, uuid).orElseThrow();
+            ObjectNode props = n.properties().deepCopy();
+            props.put("cpus", inv.cpus());
+            props.put("memory_mb", inv.memoryMb());
+            props.put("local_gb", inv.localGb());
+            if (inv.cpuArch() != null) {
+                props.put("cpu_arch", inv.cpuArch());
+            }
+            var now = clock.instant();
+            store.update(h, new Node(n.uuid(), n.name(), n.driver(), n.driverInfo(), n.driverInternalInfo(), n.powerState(),
+                    n.targetPowerState(), n.provisionState(), n.targetProvisionState(), n.maintenance(), n.maintenanceReason(),
+                    n.lastError(), n.reservation(), n.resourceClass(), props, n.instanceInfo(), n.instanceUuid(), n.extra(),
+                    n.description(), n.owner(), n.lessee(), n.consoleEnabled(), n.traits(), n.createdAt(), now,
+                    n.provisionUpdatedAt(), now));
+            for (var nic : inv.nics()) {
+                if (nic.mac() == null || !MAC.matcher(nic.mac()).matches()) {
+                    continue;
+                }
+                String mac = mac(nic.mac());
+                boolean known = h.createQuery("select count(*) from port where address = :a").bind("a", mac).mapTo(Integer.class).one() > 0;
+                if (!known) {
+                    store.insertPort(h, new Port(UUID.randomUUID(), mac, uuid, json.createObjectNode(), null, true,
+                            json.createObjectNode(), json.createObjectNode(), now, null));
+                }
+            }
+        });
     }
 
     /** driver_info with secrets in clear, for the one place that talks to the BMC. */

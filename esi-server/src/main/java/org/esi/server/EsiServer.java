@@ -33,7 +33,13 @@ import org.esi.identity.KeystoneRoutes;
 import org.esi.identity.LoginLimiter;
 import org.esi.identity.PasswordHasher;
 import org.esi.identity.TokenService;
-import org.esi.node.BasicDriverCatalog;
+import org.esi.drivers.fake.FakeHardwareDriver;
+import org.esi.drivers.ipmi.IpmiDriver;
+import org.esi.drivers.redfish.RedfishDriver;
+import org.esi.node.DriverRegistry;
+import org.esi.node.HardwareRoutes;
+import org.esi.node.NodeHandback;
+import org.esi.node.NodeTasks;
 import org.esi.node.NodeRoutes;
 import org.esi.node.NodeRules;
 import org.esi.node.NodeService;
@@ -62,10 +68,18 @@ public final class EsiServer implements AutoCloseable {
     private final List<HttpApi.RouteSpec> routes;
     private final LifecycleScheduler scheduler;
     private final LeaseService leases;
+    private final NodeTasks nodeTasks;
+    private final FakeHardwareDriver fakeHardware;
+    /** BMC operations one instance runs at once; more wait their turn (bounded threads, bounded processes). */
+    static final int HARDWARE_CONCURRENCY = 64;
+    static final Duration POWER_SYNC_INTERVAL = Duration.ofSeconds(60);
 
     private EsiServer(EsiConfig config, EmbeddedPostgres embedded, Database database, Javalin app,
                       Optional<Path> generatedAdminPassword, IdentityService identity, TokenService tokens,
-                      List<HttpApi.RouteSpec> routes, LifecycleScheduler scheduler, LeaseService leases) {
+                      List<HttpApi.RouteSpec> routes, LifecycleScheduler scheduler, LeaseService leases, NodeTasks nodeTasks,
+                      FakeHardwareDriver fakeHardware) {
+        this.nodeTasks = nodeTasks;
+        this.fakeHardware = fakeHardware;
         this.routes = routes;
         this.scheduler = scheduler;
         this.leases = leases;
@@ -79,7 +93,11 @@ public final class EsiServer implements AutoCloseable {
     }
 
     /** Options that exist for tests and benchmarks, never read from configuration. */
-    public record Tuning(Clock clock, int passwordIterations) {
+    public record Tuning(Clock clock, int passwordIterations, FakeHardwareDriver fakeHardware) {
+        public Tuning(Clock clock, int passwordIterations) {
+            this(clock, passwordIterations, new FakeHardwareDriver(clock));
+        }
+
         public static Tuning production() {
             return new Tuning(Clock.systemUTC(), 210_000);
         }
@@ -109,6 +127,7 @@ public final class EsiServer implements AutoCloseable {
                     config.databasePoolSize());
         }
         LifecycleScheduler scheduler = null;
+        NodeTasks nodeTasks = null;
         try {
             ObjectMapper json = Jsons.newMapper();
             SecretBox secrets = SecretBox.loadOrCreate(config.secretKeyPath());
@@ -127,13 +146,17 @@ public final class EsiServer implements AutoCloseable {
                     new KeystoneRoutes.CatalogEntry("lease", "esi-leap", "/lease"))).register(api);
             LeaseStore leaseStore = new LeaseStore(database.jdbi(), json);
             NodeStore nodeStore = new NodeStore(database.jdbi(), json);
-            NodeService nodes = new NodeService(nodeStore, identity, new BasicDriverCatalog(), secrets, json, clock,
-                    leaseStore::hasLiveBookings);
-            new NodeRoutes(nodes, baseUrl).register(api);
+            DriverRegistry drivers = new DriverRegistry(List.of(tuning.fakeHardware(), new IpmiDriver(), new RedfishDriver()));
+            NodeService nodes = new NodeService(nodeStore, identity, drivers, secrets, json, clock, leaseStore::hasLiveBookings);
+            NodeRoutes nodeRoutes = new NodeRoutes(nodes, baseUrl);
+            nodeRoutes.register(api);
             new PortRoutes(nodes, baseUrl, clock).register(api);
-
             EventStore events = new EventStore(database.jdbi());
-            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, nodes::resetAfterLease, clock, List.of());
+            nodeTasks = new NodeTasks(nodeStore, nodes, drivers, events, clock, HARDWARE_CONCURRENCY, POWER_SYNC_INTERVAL);
+            new HardwareRoutes(nodes, nodeRoutes, drivers, nodeTasks, clock).register(api);
+            NodeHandback handback = new NodeHandback(nodeStore, nodes, drivers, nodeTasks, clock, Duration.ofSeconds(20));
+
+            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, handback::handBack, clock, List.of());
             LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
                     config.leaseDefaultLength(), config.leaseMaxLength());
             new LeaseRoutes(leases, baseUrl, clock).register(api);
@@ -145,11 +168,16 @@ public final class EsiServer implements AutoCloseable {
             Javalin app = HttpServerFactory.create(config, json);
             api.install(app);
             app.start(config.listenAddress(), config.listenPort());
+            nodeTasks.start();
             scheduler.start();
-            return new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler, leases);
+            return new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler, leases,
+                    nodeTasks, tuning.fakeHardware());
         } catch (RuntimeException | IOException e) {
             if (scheduler != null) {
                 scheduler.close();
+            }
+            if (nodeTasks != null) {
+                nodeTasks.close();
             }
             database.close();
             if (embedded != null) {
@@ -214,6 +242,11 @@ public final class EsiServer implements AutoCloseable {
         return scheduler;
     }
 
+    /** The fake-hardware driver this server uses (demos and tests). */
+    public FakeHardwareDriver fakeHardware() {
+        return fakeHardware;
+    }
+
     public LeaseService leases() {
         return leases;
     }
@@ -221,6 +254,7 @@ public final class EsiServer implements AutoCloseable {
     @Override
     public void close() {
         scheduler.close();
+        nodeTasks.close();
         try {
             app.stop();
         } catch (RuntimeException e) {

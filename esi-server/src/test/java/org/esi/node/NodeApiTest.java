@@ -57,7 +57,8 @@ class NodeApiTest {
     @Test
     void secretsAreEncryptedAtRest() throws Exception {
         http.post("/baremetal/v1/nodes", admin, Map.of("name", "secret-1", "driver", "redfish",
-                "driver_info", Map.of("redfish_address", "https://bmc.example", "redfish_password", "very-secret-pw"))).expect(201);
+                "driver_info", Map.of("redfish_address", "https://bmc.example", "redfish_username", "root",
+                        "redfish_password", "very-secret-pw"))).expect(201);
         try (var c = java.sql.DriverManager.getConnection(
                 server.server().config().databaseUrl().orElseThrow(),
                 server.server().config().databaseUser().orElseThrow(),

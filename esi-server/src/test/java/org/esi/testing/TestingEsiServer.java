@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.esi.drivers.fake.FakeHardwareDriver;
 import org.esi.server.ConfigLoader;
 import org.esi.server.EsiConfig;
 import org.esi.server.EsiServer;
@@ -63,7 +64,7 @@ public final class TestingEsiServer implements AutoCloseable {
         env.putAll(settings);
         EsiConfig config = ConfigLoader.load(Optional.empty(), env);
         try {
-            EsiServer server = EsiServer.start(config, new EsiServer.Tuning(clock, 1_000));
+            EsiServer server = EsiServer.start(config, new EsiServer.Tuning(clock, 1_000, new FakeHardwareDriver(clock)));
             return new TestingEsiServer(server, dataDir, jdbcUrl);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -76,6 +77,11 @@ public final class TestingEsiServer implements AutoCloseable {
 
     public EsiServer server() {
         return server;
+    }
+
+    /** The in-memory machines behind this server's fake-hardware nodes, to inspect and to make fail. */
+    public FakeHardwareDriver fakeHardware() {
+        return server.fakeHardware();
     }
 
     public TestClient client() {

@@ -1,0 +1,193 @@
+package org.esi.drivers.fake;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.esi.spi.BmcException;
+import org.esi.spi.BootDevice;
+import org.esi.spi.BootSetting;
+import org.esi.spi.HardwareInventory;
+import org.esi.spi.PowerState;
+
+/**
+ * One pretend machine: its state, what was done to it, and knobs that make it misbehave.
+ * All methods are thread-safe. Tests read the state and the operations after driving the machine
+ * through a {@link org.esi.spi.BmcSession}.
+ */
+public final class FakeMachine {
+    /**
+     * One request the machine received, in arrival order.
+     *
+     * @param name      the SPI operation, e.g. {@code setPower}
+     * @param argument  its argument in words, empty when it has none
+     * @param failedWith the kind of the injected failure, or null when it succeeded
+     */
+    public record Operation(Instant at, String name, String argument, BmcException.Kind failedWith) {
+        public boolean succeeded() {
+            return failedWith == null;
+        }
+    }
+
+    /** What the machine looks like right now. */
+    public record State(PowerState power, BootSetting boot, URI virtualMedia) {}
+
+    private final String key;
+    private final Clock clock;
+    private PowerState power = PowerState.OFF;
+    private BootSetting boot = new BootSetting(BootDevice.DISK, true);
+    private URI virtualMedia;
+    private HardwareInventory inventory;
+    private final List<Operation> operations = new ArrayList<>();
+    private int failuresLeft;
+    private BmcException.Kind failureKind = BmcException.Kind.DEVICE_ERROR;
+    private Duration delay = Duration.ZERO;
+
+    FakeMachine(String key, Clock clock) {
+        this.key = key;
+        this.clock = clock;
+        this.inventory = defaultInventory(key);
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public synchronized State state() {
+        return new State(power, boot, virtualMedia);
+    }
+
+    public synchronized PowerState power() {
+        return power;
+    }
+
+    public synchronized BootSetting boot() {
+        return boot;
+    }
+
+    public synchronized Optional<URI> virtualMedia() {
+        return Optional.ofNullable(virtualMedia);
+    }
+
+    public synchronized List<Operation> operations() {
+        return List.copyOf(operations);
+    }
+
+    public synchronized void clearOperations() {
+        operations.clear();
+    }
+
+    /** Sets the power as if someone pressed the button; not recorded as an operation. */
+    public synchronized FakeMachine power(PowerState state) {
+        this.power = Objects.requireNonNull(state);
+        return this;
+    }
+
+    public synchronized FakeMachine boot(BootSetting setting) {
+        this.boot = Objects.requireNonNull(setting);
+        return this;
+    }
+
+    public synchronized HardwareInventory inventory() {
+        return inventory;
+    }
+
+    public synchronized FakeMachine inventory(HardwareInventory inventory) {
+        this.inventory = Objects.requireNonNull(inventory);
+        return this;
+    }
+
+    /** The next {@code count} operations fail with {@code kind} and change nothing. */
+    public synchronized FakeMachine failNext(int count, BmcException.Kind kind) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must not be negative");
+        }
+        this.failuresLeft = count;
+        this.failureKind = Objects.requireNonNull(kind);
+        return this;
+    }
+
+    public synchronized int failuresLeft() {
+        return failuresLeft;
+    }
+
+    /** Every operation takes at least this long, as a slow BMC would. */
+    public synchronized FakeMachine delay(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative");
+        }
+        this.delay = delay;
+        return this;
+    }
+
+    public synchronized Duration delay() {
+        return delay;
+    }
+
+    /** An action applied to the machine's state under its lock; returns the operation's result. */
+    @FunctionalInterface
+    interface Action<T> {
+        T apply(FakeMachine m) throws BmcException;
+    }
+
+    /**
+     * Runs one operation: waits the configured delay (outside the lock, so other threads can look at
+     * the machine meanwhile), consumes an injected failure if one is pending, else applies the action.
+     */
+    <T> T perform(String name, String argument, Action<T> action) throws BmcException {
+        Duration wait;
+        synchronized (this) {
+            wait = delay;
+        }
+        if (!wait.isZero()) {
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                record(name, argument, BmcException.Kind.UNREACHABLE);
+                throw new BmcException(BmcException.Kind.UNREACHABLE, "interrupted while talking to fake machine " + key, e);
+            }
+        }
+        synchronized (this) {
+            if (failuresLeft > 0) {
+                failuresLeft--;
+                record(name, argument, failureKind);
+                throw new BmcException(failureKind, "injected failure of " + name + " on fake machine " + key
+                        + " (" + failuresLeft + " more to come)");
+            }
+            T result = action.apply(this);
+            record(name, argument, null);
+            return result;
+        }
+    }
+
+    // Only called from perform, holding the lock.
+    void setPowerLocked(PowerState state) {
+        power = state;
+    }
+
+    void setBootLocked(BootSetting setting) {
+        boot = setting;
+    }
+
+    void setVirtualMediaLocked(URI image) {
+        virtualMedia = image;
+    }
+
+    private synchronized void record(String name, String argument, BmcException.Kind failure) {
+        operations.add(new Operation(clock.instant(), name, argument, failure));
+    }
+
+    /** A plausible server whose MAC address follows from the key, so it is stable across runs. */
+    private static HardwareInventory defaultInventory(String key) {
+        int h = key.hashCode();
+        String mac = String.format("52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+        return new HardwareInventory(8, "x86_64", 32768, 100,
+                List.of(new HardwareInventory.Nic("eth0", mac)),
+                List.of(new HardwareInventory.Disk("/dev/sda", 100L * 1024 * 1024 * 1024)));
+    }
+}

@@ -1,0 +1,323 @@
+package org.esi.node;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import org.esi.event.EventStore;
+import org.esi.spi.BmcException;
+import org.esi.spi.BmcSession;
+import org.esi.spi.BootDevice;
+import org.esi.spi.BootSetting;
+import org.esi.spi.HardwareInventory;
+import org.esi.spi.PowerAction;
+import org.esi.spi.PowerState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Design notes. Power and provision requests only record what is wanted (target_power_state, or a
+ * working provision state); this runner carries the work out in the background. A node's work runs
+ * only under its reservation, taken in the database with an expiry, so across every instance one
+ * worker at a time drives a node's BMC, and the work of a crashed instance is picked up again when its
+ * reservation lapses. BMC calls run on virtual threads, bounded by a semaphore, so hundreds of slow
+ * BMCs occupy no more than {@code maxConcurrent} operations at once. Driver steps are idempotent, so
+ * redoing a half-done step after a crash is safe.
+ */
+public final class NodeTasks implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeTasks.class);
+    static final Duration RESERVATION = Duration.ofMinutes(10);
+
+    private final NodeStore store;
+    private final NodeService nodes;
+    private final DriverRegistry drivers;
+    private final EventStore events;
+    private final Clock clock;
+    private final String instanceId;
+    private final Semaphore bmcSlots;
+    private final Duration powerSyncInterval;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Object monitor = new Object();
+    private volatile boolean running = true;
+    private volatile boolean woken;
+    private final Thread loop;
+    private Instant nextPowerSync;
+
+    public NodeTasks(NodeStore store, NodeService nodes, DriverRegistry drivers, EventStore events, Clock clock, int maxConcurrent,
+                     Duration powerSyncInterval) {
+        this.store = store;
+        this.nodes = nodes;
+        this.drivers = drivers;
+        this.events = events;
+        this.clock = clock;
+        this.instanceId = "esi-" + UUID.randomUUID().toString().substring(0, 8);
+        this.bmcSlots = new Semaphore(maxConcurrent);
+        this.powerSyncInterval = powerSyncInterval;
+        this.loop = new Thread(this::run, "esi-node-tasks");
+        this.loop.setDaemon(true);
+        this.nextPowerSync = clock.instant().plus(powerSyncInterval);
+    }
+
+    public void start() {
+        loop.start();
+    }
+
+    public void wake() {
+        synchronized (monitor) {
+            woken = true;
+            monitor.notifyAll();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                dispatchPending();
+                if (!clock.instant().isBefore(nextPowerSync)) {
+                    nextPowerSync = clock.instant().plus(powerSyncInterval);
+                    syncPowerStates();
+                }
+                synchronized (monitor) {
+                    if (!woken) {
+                        monitor.wait(1000);
+                    }
+                    woken = false;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) {
+                log.error("Node task loop failed; continuing", t);
+            }
+        }
+    }
+
+    /** Reserves every node with pending work it can get and starts that work. */
+    void dispatchPending() {
+        Instant now = clock.instant();
+        List<UUID> pending = store.jdbi().withHandle(h -> h.createQuery("""
+                        select uuid from node
+                        where (target_power_state is not null
+                               or provision_state in ('verifying', 'cleaning', 'inspecting', 'deploying', 'deleting', 'adopting'))
+                          and (reservation is null or reservation_expires < :now)
+                        limit 1000""")
+                .bind("now", NodeStore.utc(now)).mapTo(UUID.class).list());
+        for (UUID uuid : pending) {
+            if (reserve(uuid)) {
+                executor.submit(() -> runReserved(uuid));
+            }
+        }
+    }
+
+    private boolean reserve(UUID uuid) {
+        Instant now = clock.instant();
+        return store.jdbi().withHandle(h -> h.createUpdate("""
+                        update node set reservation = :me, reservation_expires = :until
+                        where uuid = :u and (reservation is null or reservation_expires < :now)""")
+                .bind("me", instanceId).bind("until", NodeStore.utc(now.plus(RESERVATION))).bind("now", NodeStore.utc(now))
+                .bind("u", uuid).execute()) == 1;
+    }
+
+    private void release(UUID uuid) {
+        store.jdbi().useHandle(h -> h.createUpdate("update node set reservation = null, reservation_expires = null where uuid = :u and reservation = :me")
+                .bind("u", uuid).bind("me", instanceId).execute());
+    }
+
+    private void runReserved(UUID uuid) {
+        try {
+            bmcSlots.acquire();
+            try {
+                Optional<Node> node = store.node(uuid);
+                if (node.isPresent()) {
+                    work(node.get());
+                }
+            } finally {
+                bmcSlots.release();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("Work on node {} failed unexpectedly", uuid, e);
+        } finally {
+            release(uuid);
+            wake();
+        }
+    }
+
+    private void work(Node node) {
+        if (node.targetPowerState() != null) {
+            power(node);
+            return;
+        }
+        Optional<ProvisionStateMachine.Transition> t = ProvisionStateMachine.running(node.provisionState(), node.targetProvisionState());
+        if (t.isEmpty()) {
+            // A working state without a known target: finish it as failed rather than spin on it forever.
+            finishProvision(node.uuid(), "error", "no transition from " + node.provisionState() + " to " + node.targetProvisionState(), null);
+            return;
+        }
+        try (BmcSession bmc = drivers.open(node, nodes.unsealedDriverInfo(node))) {
+            switch (node.provisionState()) {
+                case "verifying", "adopting" -> {
+                    PowerState p = bmc.powerState();
+                    finishProvision(node.uuid(), t.get().done(), null, p);
+                }
+                case "cleaning" -> {
+                    bmc.setPower(PowerAction.OFF);
+                    try {
+                        bmc.ejectVirtualMedia();
+                    } catch (BmcException e) {
+                        if (e.kind() != BmcException.Kind.UNSUPPORTED) {
+                            throw e;
+                        }
+                    }
+                    bmc.setBootDevice(new BootSetting(BootDevice.DISK, true));
+                    nodes.eraseDeployment(node.uuid());
+                    finishProvision(node.uuid(), t.get().done(), null, PowerState.OFF);
+                }
+                case "deleting" -> {
+                    bmc.setPower(PowerAction.OFF);
+                    // Deleting continues as cleaning towards available, as Ironic does.
+                    store.jdbi().useHandle(h -> h.createUpdate("""
+                                    update node set provision_state = 'cleaning', target_provision_state = 'available',
+                                      power_state = 'power off', provision_updated_at = :now, updated_at = :now where uuid = :u""")
+                            .bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).execute());
+                }
+                case "inspecting" -> {
+                    HardwareInventory inv = bmc.inspect();
+                    nodes.recordInspection(node.uuid(), inv);
+                    finishProvision(node.uuid(), t.get().done(), null, null);
+                }
+                case "deploying" -> {
+                    deploy(node, bmc);
+                    finishProvision(node.uuid(), t.get().done(), null, PowerState.ON);
+                }
+                default -> finishProvision(node.uuid(), t.get().failed(), "unexpected working state " + node.provisionState(), null);
+            }
+        } catch (BmcException e) {
+            finishProvision(node.uuid(), t.get().failed(), node.provisionState() + " failed: " + e.getMessage(), null);
+        } catch (RuntimeException e) {
+            log.error("Provisioning node {} failed", node.uuid(), e);
+            finishProvision(node.uuid(), t.get().failed(), node.provisionState() + " failed: " + e.getMessage(), null);
+        }
+    }
+
+    /** Virtual media where the BMC has it (Redfish), PXE into the service's iPXE script otherwise. */
+    private void deploy(Node node, BmcSession bmc) throws BmcException {
+        String image = node.instanceInfo().path("image_source").asText(null);
+        if (image == null || image.isBlank()) {
+            throw new BmcException(BmcException.Kind.CONFIGURATION, "instance_info.image_source is required to deploy");
+        }
+        URI uri;
+        try {
+            uri = URI.create(image);
+        } catch (IllegalArgumentException e) {
+            throw new BmcException(BmcException.Kind.CONFIGURATION, "instance_info.image_source is not a URL");
+        }
+        boolean virtualMedia = true;
+        try {
+            bmc.insertVirtualMedia(uri);
+        } catch (BmcException e) {
+            if (e.kind() != BmcException.Kind.UNSUPPORTED) {
+                throw e;
+            }
+            virtualMedia = false;
+        }
+        bmc.setBootDevice(new BootSetting(virtualMedia ? BootDevice.CDROM : BootDevice.PXE, false));
+        bmc.setPower(PowerAction.REBOOT);
+    }
+
+    private void power(Node node) {
+        String target = node.targetPowerState();
+        String lastError = null;
+        PowerState actual = null;
+        try (BmcSession bmc = drivers.open(node, nodes.unsealedDriverInfo(node))) {
+            bmc.setPower(action(target));
+            actual = bmc.powerState();
+        } catch (BmcException e) {
+            lastError = "Failed to change power state to '" + target + "': " + e.getMessage();
+        }
+        PowerState seen = actual;
+        String error = lastError;
+        store.jdbi().useHandle(h -> h.createUpdate("""
+                        update node set target_power_state = null, power_state = coalesce(:power, power_state),
+                          last_error = :err, updated_at = :now where uuid = :u""")
+                .bind("power", seen == null ? null : seen.ironicName()).bind("err", error)
+                .bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).execute());
+    }
+
+    static PowerAction action(String target) {
+        return switch (target) {
+            case "power on" -> PowerAction.ON;
+            case "power off" -> PowerAction.OFF;
+            case "rebooting" -> PowerAction.REBOOT;
+            case "soft power off" -> PowerAction.SOFT_OFF;
+            case "soft rebooting" -> PowerAction.SOFT_REBOOT;
+            default -> throw new IllegalArgumentException(target);
+        };
+    }
+
+    private void finishProvision(UUID uuid, String state, String error, PowerState power) {
+        Instant now = clock.instant();
+        store.jdbi().useHandle(h -> h.createUpdate("""
+                        update node set provision_state = :s, target_provision_state = null, last_error = :err,
+                          power_state = coalesce(:power, power_state), provision_updated_at = :now, updated_at = :now
+                        where uuid = :u""")
+                .bind("s", state).bind("err", error).bind("power", power == null ? null : power.ironicName())
+                .bind("now", NodeStore.utc(now)).bind("u", uuid).execute());
+    }
+
+    /** Reads every idle node's power state and records out-of-band changes as events. */
+    void syncPowerStates() {
+        List<Node> idle = store.jdbi().withHandle(h -> h.createQuery("""
+                        select uuid from node where target_power_state is null and reservation is null and not maintenance
+                          and provision_state not in ('enroll')""")
+                .mapTo(UUID.class).list()).stream().map(store::node).flatMap(Optional::stream).toList();
+        for (Node n : idle) {
+            executor.submit(() -> {
+                try {
+                    bmcSlots.acquire();
+                    try (BmcSession bmc = drivers.open(n, nodes.unsealedDriverInfo(n))) {
+                        String now = bmc.powerState().ironicName();
+                        if (!now.equals(n.powerState())) {
+                            recordPowerChange(n, now);
+                        }
+                    } finally {
+                        bmcSlots.release();
+                    }
+                } catch (BmcException e) {
+                    log.debug("Power sync of node {} failed: {}", n.uuid(), e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    log.warn("Power sync of node {} failed", n.uuid(), e);
+                }
+            });
+        }
+    }
+
+    private void recordPowerChange(Node n, String power) {
+        store.jdbi().useTransaction(h -> {
+            int changed = h.createUpdate("""
+                            update node set power_state = :p, updated_at = :now
+                            where uuid = :u and target_power_state is null and power_state is distinct from :p""")
+                    .bind("p", power).bind("now", NodeStore.utc(clock.instant())).bind("u", n.uuid()).execute();
+            if (changed > 0) {
+                events.record(h, "esi.node.power_state.changed", clock.instant(), "node", n.uuid(), "ironic_node", n.uuid(),
+                        n.lessee(), n.owner());
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        loop.interrupt();
+        executor.shutdownNow();
+    }
+}
