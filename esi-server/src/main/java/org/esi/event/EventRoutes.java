@@ -12,6 +12,7 @@ import org.esi.http.ApiException;
 import org.esi.http.BaseUrl;
 import org.esi.http.Call;
 import org.esi.http.HttpApi;
+import org.esi.http.NextLink;
 import org.esi.http.Query;
 
 /** {@code GET /lease/v1/events}: the event log, oldest first, paged by {@code last_event_id}. */
@@ -83,8 +84,8 @@ public final class EventRoutes {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("events", out);
         if (more) {
-            String next = baseUrl.of(call.ctx()) + call.ctx().path() + "?limit=" + limit + "&last_event_id=" + page.get(page.size() - 1).id();
-            body.put("next", next);
+            body.put("next", NextLink.of(baseUrl.of(call.ctx()), call.ctx(), "last_event_id",
+                    String.valueOf(page.get(page.size() - 1).id()), limit));
         }
         call.ctx().json(body);
     }

@@ -12,9 +12,14 @@ public final class NextLink {
     private NextLink() {}
 
     public static String of(String base, Context ctx, String marker, int limit) {
+        return of(base, ctx, "marker", marker, limit);
+    }
+
+    /** The same, for APIs whose cursor has another name (the event log pages by {@code last_event_id}). */
+    public static String of(String base, Context ctx, String cursorName, String cursor, int limit) {
         StringJoiner q = new StringJoiner("&");
         for (Map.Entry<String, List<String>> e : ctx.queryParamMap().entrySet()) {
-            if (e.getKey().equals("marker") || e.getKey().equals("limit")) {
+            if (e.getKey().equals(cursorName) || e.getKey().equals("limit")) {
                 continue;
             }
             for (String v : e.getValue()) {
@@ -22,7 +27,7 @@ public final class NextLink {
             }
         }
         q.add("limit=" + limit);
-        q.add("marker=" + enc(marker));
+        q.add(cursorName + "=" + enc(cursor));
         return base + ctx.path() + "?" + q;
     }
 

@@ -8,6 +8,9 @@ import java.util.UUID;
  */
 @FunctionalInterface
 public interface LeaseHandback {
-    /** Throws with a message for the lease's {@code last_error} when a step failed. */
-    void handBack(UUID node) throws Exception;
+    /**
+     * Returns {@code node} from {@code lessee} (the ending lease's project, whose network attachments go).
+     * Throws with a message for the lease's {@code last_error} when a step failed.
+     */
+    void handBack(UUID node, String lessee) throws Exception;
 }

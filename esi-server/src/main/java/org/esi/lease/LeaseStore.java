@@ -1,13 +1,11 @@
 package org.esi.lease;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,15 +13,16 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.esi.persistence.Columns;
 
 /** SQL for bookings, offers and leases. The booking table's exclusion constraint is the conflict check. */
 public final class LeaseStore {
     private final Jdbi jdbi;
-    private final ObjectMapper json;
+    private final Columns columns;
 
     public LeaseStore(Jdbi jdbi, ObjectMapper json) {
         this.jdbi = jdbi;
-        this.json = json;
+        this.columns = new Columns(json);
     }
 
     public Jdbi jdbi() {
@@ -70,7 +69,7 @@ public final class LeaseStore {
                           :parent, :created, :due)""")
                 .bind("uuid", o.uuid()).bind("name", o.name()).bind("project", o.projectId()).bind("lessee", o.lesseeId())
                 .bind("rtype", o.resourceType()).bind("ruuid", o.resourceUuid()).bind("start", utc(o.startTime()))
-                .bind("end", utc(o.endTime())).bind("status", o.status().word()).bind("props", text(o.properties()))
+                .bind("end", utc(o.endTime())).bind("status", o.status().word()).bind("props", columns.text(o.properties()))
                 .bind("parent", o.parentLeaseUuid()).bind("created", utc(now))
                 .bind("due", o.endTime().equals(LeaseTimes.FOREVER) ? null : utc(o.endTime()))
                 .execute();
@@ -143,7 +142,7 @@ public final class LeaseStore {
                           :purpose, :offer, :parent, :created, :start)""")
                 .bind("uuid", l.uuid()).bind("name", l.name()).bind("project", l.projectId()).bind("owner", l.ownerId())
                 .bind("rtype", l.resourceType()).bind("ruuid", l.resourceUuid()).bind("start", utc(l.startTime()))
-                .bind("end", utc(l.endTime())).bind("status", l.status().word()).bind("props", text(l.properties()))
+                .bind("end", utc(l.endTime())).bind("status", l.status().word()).bind("props", columns.text(l.properties()))
                 .bind("purpose", l.purpose()).bind("offer", l.offerUuid()).bind("parent", l.parentLeaseUuid())
                 .bind("created", utc(now))
                 .execute();
@@ -247,18 +246,18 @@ public final class LeaseStore {
 
     private OfferView offerView(ResultSet rs) throws SQLException {
         return new OfferView(offer(rs), rs.getString("project_name"), rs.getString("lessee_name"), rs.getString("node_name"),
-                rs.getString("node_rc"), object(rs.getString("node_props")));
+                rs.getString("node_rc"), columns.object(rs.getString("node_props")));
     }
 
     private LeaseView leaseView(ResultSet rs) throws SQLException {
         return new LeaseView(lease(rs), rs.getString("project_name"), rs.getString("owner_name"), rs.getString("node_name"),
-                rs.getString("node_rc"), object(rs.getString("node_props")));
+                rs.getString("node_rc"), columns.object(rs.getString("node_props")));
     }
 
     Offer offer(ResultSet rs) throws SQLException {
         return new Offer(rs.getObject("uuid", UUID.class), rs.getString("name"), rs.getString("project_id"), rs.getString("lessee_id"),
                 rs.getString("resource_type"), rs.getObject("resource_uuid", UUID.class), instant(rs, "start_time"),
-                instant(rs, "end_time"), OfferStatus.of(rs.getString("status")), object(rs.getString("properties")),
+                instant(rs, "end_time"), OfferStatus.of(rs.getString("status")), columns.object(rs.getString("properties")),
                 rs.getObject("parent_lease_uuid", UUID.class), instant(rs, "created_at"));
     }
 
@@ -266,39 +265,22 @@ public final class LeaseStore {
         return new Lease(rs.getObject("uuid", UUID.class), rs.getString("name"), rs.getString("project_id"), rs.getString("owner_id"),
                 rs.getString("resource_type"), rs.getObject("resource_uuid", UUID.class), instant(rs, "start_time"),
                 instant(rs, "end_time"), instant(rs, "fulfill_time"), instant(rs, "expire_time"),
-                LeaseStatus.of(rs.getString("status")), object(rs.getString("properties")), rs.getString("purpose"),
+                LeaseStatus.of(rs.getString("status")), columns.object(rs.getString("properties")), rs.getString("purpose"),
                 rs.getObject("offer_uuid", UUID.class), rs.getObject("parent_lease_uuid", UUID.class), instant(rs, "created_at"),
                 rs.getInt("attempts"), rs.getString("last_error"), rs.getString("ending"),
                 instant(rs, "claimed_until"));
     }
 
-    private String text(ObjectNode node) {
-        try {
-            return json.writeValueAsString(node == null ? json.createObjectNode() : node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private ObjectNode object(String text) {
-        try {
-            return text == null ? json.createObjectNode() : (ObjectNode) json.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     static OffsetDateTime utc(Instant i) {
-        return i == null ? null : i.atOffset(ZoneOffset.UTC);
+        return Columns.utc(i);
     }
 
     static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
+        return Columns.instant(rs, column);
     }
 
     static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
+        return Columns.instant(rs, column);
     }
 }

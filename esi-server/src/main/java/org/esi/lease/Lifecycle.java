@@ -161,7 +161,7 @@ public final class Lifecycle {
                 return carries;
             });
             if (carried) {
-                handback.handBack(lease.resourceUuid());
+                handback.handBack(lease.resourceUuid(), lease.projectId());
             }
         } catch (Exception e) {
             fail(lease, effective, e);

@@ -24,7 +24,7 @@ public record NodeQuery(
 
     /** Sortable columns; the SQL expression never sorts NULLs unpredictably, so keyset paging is exact. */
     public enum SortKey {
-        UUID("uuid::text"),
+        UUID("uuid"),
         NAME("coalesce(name, '')"),
         CREATED_AT("created_at"),
         UPDATED_AT("coalesce(updated_at, '-infinity'::timestamptz)"),

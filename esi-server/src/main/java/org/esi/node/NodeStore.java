@@ -1,6 +1,5 @@
 package org.esi.node;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Array;
@@ -8,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,16 +15,17 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.esi.persistence.Columns;
 import org.jdbi.v3.core.statement.Query;
 
 /** SQL for nodes and ports. */
 public final class NodeStore {
     private final Jdbi jdbi;
-    private final ObjectMapper json;
+    private final Columns columns;
 
     public NodeStore(Jdbi jdbi, ObjectMapper json) {
         this.jdbi = jdbi;
-        this.json = json;
+        this.columns = new Columns(json);
     }
 
     public Jdbi jdbi() {
@@ -138,8 +137,8 @@ public final class NodeStore {
         m.put("uuid", n.uuid());
         m.put("name", n.name());
         m.put("driver", n.driver());
-        m.put("driverInfo", text(n.driverInfo()));
-        m.put("driverInternalInfo", text(n.driverInternalInfo()));
+        m.put("driverInfo", columns.text(n.driverInfo()));
+        m.put("driverInternalInfo", columns.text(n.driverInternalInfo()));
         m.put("powerState", n.powerState());
         m.put("targetPowerState", n.targetPowerState());
         m.put("provisionState", n.provisionState());
@@ -149,10 +148,10 @@ public final class NodeStore {
         m.put("lastError", n.lastError());
         m.put("reservation", n.reservation());
         m.put("resourceClass", n.resourceClass());
-        m.put("properties", text(n.properties()));
-        m.put("instanceInfo", text(n.instanceInfo()));
+        m.put("properties", columns.text(n.properties()));
+        m.put("instanceInfo", columns.text(n.instanceInfo()));
         m.put("instanceUuid", n.instanceUuid());
-        m.put("extra", text(n.extra()));
+        m.put("extra", columns.text(n.extra()));
         m.put("description", n.description());
         m.put("owner", n.owner());
         m.put("lessee", n.lessee());
@@ -171,8 +170,8 @@ public final class NodeStore {
                 rs.getObject("uuid", UUID.class),
                 rs.getString("name"),
                 rs.getString("driver"),
-                object(rs.getString("driver_info")),
-                object(rs.getString("driver_internal_info")),
+                columns.object(rs.getString("driver_info")),
+                columns.object(rs.getString("driver_internal_info")),
                 rs.getString("power_state"),
                 rs.getString("target_power_state"),
                 rs.getString("provision_state"),
@@ -182,10 +181,10 @@ public final class NodeStore {
                 rs.getString("last_error"),
                 rs.getString("reservation"),
                 rs.getString("resource_class"),
-                object(rs.getString("properties")),
-                object(rs.getString("instance_info")),
+                columns.object(rs.getString("properties")),
+                columns.object(rs.getString("instance_info")),
                 rs.getObject("instance_uuid", UUID.class),
-                object(rs.getString("extra")),
+                columns.object(rs.getString("extra")),
                 rs.getString("description"),
                 rs.getString("owner"),
                 rs.getString("lessee"),
@@ -263,11 +262,11 @@ public final class NodeStore {
         m.put("uuid", p.uuid());
         m.put("address", p.address());
         m.put("node", p.nodeUuid());
-        m.put("llc", text(p.localLinkConnection()));
+        m.put("llc", columns.text(p.localLinkConnection()));
         m.put("physnet", p.physicalNetwork());
         m.put("pxe", p.pxeEnabled());
-        m.put("extra", text(p.extra()));
-        m.put("internal", text(p.internalInfo()));
+        m.put("extra", columns.text(p.extra()));
+        m.put("internal", columns.text(p.internalInfo()));
         m.put("created", utc(p.createdAt()));
         m.put("updated", utc(p.updatedAt()));
         return m;
@@ -275,35 +274,19 @@ public final class NodeStore {
 
     private Port port(ResultSet rs) throws SQLException {
         return new Port(rs.getObject("uuid", UUID.class), rs.getString("address"), rs.getObject("node_uuid", UUID.class),
-                object(rs.getString("local_link_connection")), rs.getString("physical_network"), rs.getBoolean("pxe_enabled"),
-                object(rs.getString("extra")), object(rs.getString("internal_info")), instant(rs, "created_at"), instant(rs, "updated_at"));
+                columns.object(rs.getString("local_link_connection")), rs.getString("physical_network"), rs.getBoolean("pxe_enabled"),
+                columns.object(rs.getString("extra")), columns.object(rs.getString("internal_info")), instant(rs, "created_at"), instant(rs, "updated_at"));
     }
 
     // --- helpers
 
-    private String text(ObjectNode node) {
-        try {
-            return json.writeValueAsString(node == null ? json.createObjectNode() : node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private ObjectNode object(String text) {
-        try {
-            return text == null ? json.createObjectNode() : (ObjectNode) json.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored JSON is unreadable", e);
-        }
-    }
 
     static OffsetDateTime utc(Instant i) {
-        return i == null ? null : i.atOffset(ZoneOffset.UTC);
+        return Columns.utc(i);
     }
 
     static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
+        return Columns.instant(rs, column);
     }
 
     static List<UUID> uuids(List<Node> nodes) {

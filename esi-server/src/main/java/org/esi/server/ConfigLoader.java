@@ -44,6 +44,7 @@ public final class ConfigLoader {
         DEFAULTS.put("tls.cert", "");
         DEFAULTS.put("tls.key", "");
         DEFAULTS.put("admin.password", "");
+        DEFAULTS.put("network.vlan-ranges", "physnet1:100:3999");
     }
 
     /** Variables the CLI and launcher read; they share the ESI_ prefix but are not server settings. */
@@ -135,7 +136,33 @@ public final class ConfigLoader {
                 opt(v, "policy.file").map(Path::of),
                 cert,
                 key,
-                opt(v, "admin.password"));
+                opt(v, "admin.password"),
+                vlanRanges(v.get("network.vlan-ranges")));
+    }
+
+    /** {@code physnet:low:high[,physnet:low:high...]}: the VLANs tenant networks are given, per physical network. */
+    static java.util.List<org.esi.network.VlanRange> vlanRanges(String text) {
+        java.util.List<org.esi.network.VlanRange> out = new java.util.ArrayList<>();
+        if (text == null || text.isBlank()) {
+            return out;
+        }
+        for (String part : text.split(",")) {
+            String[] f = part.trim().split(":");
+            try {
+                if (f.length != 3 || f[0].isBlank()) {
+                    throw new IllegalArgumentException("expected physnet:low:high");
+                }
+                int lo = Integer.parseInt(f[1]);
+                int hi = Integer.parseInt(f[2]);
+                if (lo < 1 || hi > 4094 || lo > hi) {
+                    throw new IllegalArgumentException("VLAN range must lie within 1..4094 with low <= high");
+                }
+                out.add(new org.esi.network.VlanRange(f[0], lo, hi));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("Setting network.vlan-ranges entry '" + part.trim() + "' is invalid: " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** Root gets a system location the embedded database's unprivileged user can reach; others their XDG dir. */

@@ -24,7 +24,8 @@ public record EsiConfig(
         Optional<Path> policyFile,
         Optional<Path> tlsCert,
         Optional<Path> tlsKey,
-        Optional<String> adminPassword) {
+        Optional<String> adminPassword,
+        java.util.List<org.esi.network.VlanRange> vlanRanges) {
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();

@@ -18,7 +18,14 @@ import org.esi.http.HttpApi;
 import org.esi.http.Jsons;
 import org.esi.event.EventRoutes;
 import org.esi.event.EventStore;
+import org.esi.lease.LeaseHandback;
 import org.esi.lease.LeaseRoutes;
+import org.esi.network.NetworkRoutes;
+import org.esi.network.NetworkRules;
+import org.esi.network.NetworkService;
+import org.esi.network.NetworkStore;
+import org.esi.network.SwitchOps;
+import org.esi.spi.net.SwitchDriver;
 import org.esi.lease.LeaseRules;
 import org.esi.lease.LeaseService;
 import org.esi.lease.LeaseStore;
@@ -93,9 +100,13 @@ public final class EsiServer implements AutoCloseable {
     }
 
     /** Options that exist for tests and benchmarks, never read from configuration. */
-    public record Tuning(Clock clock, int passwordIterations, FakeHardwareDriver fakeHardware) {
+    public record Tuning(Clock clock, int passwordIterations, FakeHardwareDriver fakeHardware, List<SwitchDriver> switchDrivers) {
         public Tuning(Clock clock, int passwordIterations) {
-            this(clock, passwordIterations, new FakeHardwareDriver(clock));
+            this(clock, passwordIterations, new FakeHardwareDriver(clock), SwitchDrivers.standard());
+        }
+
+        public Tuning(Clock clock, int passwordIterations, FakeHardwareDriver fakeHardware) {
+            this(clock, passwordIterations, fakeHardware, SwitchDrivers.standard());
         }
 
         public static Tuning production() {
@@ -113,6 +124,7 @@ public final class EsiServer implements AutoCloseable {
         rules.putAll(IdentityRules.defaults());
         rules.putAll(NodeRules.defaults());
         rules.putAll(LeaseRules.defaults());
+        rules.putAll(NetworkRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -156,7 +168,16 @@ public final class EsiServer implements AutoCloseable {
             new HardwareRoutes(nodes, nodeRoutes, drivers, nodeTasks, clock).register(api);
             NodeHandback handback = new NodeHandback(nodeStore, nodes, drivers, nodeTasks, clock, Duration.ofSeconds(20));
 
-            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, handback::handBack, clock, List.of());
+            NetworkService networks = new NetworkService(new NetworkStore(database.jdbi(), json), nodes,
+                    new SwitchOps(tuning.switchDrivers(), database.jdbi(), secrets, 3, Duration.ofMillis(200)), secrets,
+                    config.vlanRanges(), clock);
+            new NetworkRoutes(networks, identity).register(api);
+
+            LeaseHandback leaseHandback = (node, lessee) -> {
+                networks.detachAll(node, lessee);
+                handback.handBack(node);
+            };
+            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of());
             LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
                     config.leaseDefaultLength(), config.leaseMaxLength());
             new LeaseRoutes(leases, baseUrl, clock).register(api);

@@ -39,9 +39,15 @@ public final class TestingEsiServer implements AutoCloseable {
     }
 
     public static TestingEsiServer start(Map<String, String> settings, Clock clock) {
+        return start(settings, clock, new FakeHardwareDriver(clock), SWITCHES_BY_DEFAULT);
+    }
+
+    /** With a chosen fake-hardware driver and switch drivers (e.g. a recording switch for API tests). */
+    public static TestingEsiServer start(Map<String, String> settings, Clock clock, FakeHardwareDriver hardware,
+                                         java.util.List<org.esi.spi.net.SwitchDriver> switches) {
         try {
             Path dataDir = Files.createTempDirectory("esi-test-server-");
-            return start(dataDir, SharedPostgres.newDatabase(), settings, clock);
+            return start(dataDir, SharedPostgres.newDatabase(), settings, clock, hardware, switches);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -49,10 +55,13 @@ public final class TestingEsiServer implements AutoCloseable {
 
     /** Another instance on the same database and secret key, as a second node of a deployment. */
     public static TestingEsiServer sharing(TestingEsiServer other, Clock clock) {
-        return start(other.dataDir, other.jdbcUrl, Map.of(), clock);
+        return start(other.dataDir, other.jdbcUrl, Map.of(), clock, new FakeHardwareDriver(clock), SWITCHES_BY_DEFAULT);
     }
 
-    private static TestingEsiServer start(Path dataDir, String jdbcUrl, Map<String, String> settings, Clock clock) {
+    private static final java.util.List<org.esi.spi.net.SwitchDriver> SWITCHES_BY_DEFAULT = java.util.List.of();
+
+    private static TestingEsiServer start(Path dataDir, String jdbcUrl, Map<String, String> settings, Clock clock,
+                                          FakeHardwareDriver hardware, java.util.List<org.esi.spi.net.SwitchDriver> switches) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("ESI_LISTEN_PORT", "0");
         env.put("ESI_DATA_DIR", dataDir.toString());
@@ -64,7 +73,7 @@ public final class TestingEsiServer implements AutoCloseable {
         env.putAll(settings);
         EsiConfig config = ConfigLoader.load(Optional.empty(), env);
         try {
-            EsiServer server = EsiServer.start(config, new EsiServer.Tuning(clock, 1_000, new FakeHardwareDriver(clock)));
+            EsiServer server = EsiServer.start(config, new EsiServer.Tuning(clock, 1_000, hardware, switches));
             return new TestingEsiServer(server, dataDir, jdbcUrl);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -125,5 +134,22 @@ public final class TestingEsiServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        // Instances started with sharing() use the first one's directory; a restarted instance may
+        // reuse it, so the directory is left to the JVM's end.
+        dataDirs.add(dataDir);
+    }
+
+    private static final java.util.Set<Path> dataDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> dataDirs.forEach(TestingEsiServer::deleteQuietly)));
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException ignored) {
+            // best effort: it is a temporary directory
+        }
     }
 }

@@ -1,0 +1,15 @@
+package org.esi.server;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.esi.spi.net.SwitchDriver;
+
+/** The switch drivers a production server offers. */
+final class SwitchDrivers {
+    private SwitchDrivers() {}
+
+    static List<SwitchDriver> standard() {
+        List<SwitchDriver> drivers = new ArrayList<>();
+        return drivers;
+    }
+}
