@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 /** {@code esi node ...}: Ironic nodes at /baremetal/v1, and the leasing view at /lease/v1/nodes. */
 @Command(name = "node", description = "Manage bare-metal nodes",
     subcommands = {NodeCommands.Create.class, NodeCommands.List_.class, NodeCommands.Show.class,
-        NodeCommands.Set_.class, NodeCommands.Unset.class, NodeCommands.Delete.class})
+        NodeCommands.Set_.class, NodeCommands.Unset.class, NodeCommands.Delete.class, NodeNetworkCommands.class})
 final class NodeCommands extends Group {
   static final String BASE = "/baremetal/v1/nodes";
 

@@ -16,7 +16,8 @@ import picocli.CommandLine.ScopeType;
         LoginCommands.Login.class, LoginCommands.Logout.class,
         ProjectCommands.class, UserCommands.class, RoleCommands.class,
         NodeCommands.class, PortCommands.class,
-        OfferCommands.class, LeaseCommands.class, EventCommands.class
+        OfferCommands.class, LeaseCommands.class, EventCommands.class,
+        NetworkCommands.class, TrunkCommands.class, SwitchCommands.class
     })
 final class RootCommand extends Group {
   @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "<url>",

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.esi.drivers.fake.FakeHardwareDriver;
 import org.esi.spi.net.PortConfig;
+import org.esi.testing.RecordingSwitchDriver;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package org.esi.network;
+package org.esi.testing;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,10 +12,10 @@ import org.esi.spi.net.SwitchException;
 import org.esi.spi.net.SwitchSession;
 
 /** A switch for API tests: keeps each port's configuration and can refuse the next N operations. */
-final class RecordingSwitchDriver implements SwitchDriver {
-    final Map<String, PortConfig> ports = new ConcurrentHashMap<>();
-    final List<String> log = new ArrayList<>();
-    final AtomicInteger failNext = new AtomicInteger();
+public final class RecordingSwitchDriver implements SwitchDriver {
+    public final Map<String, PortConfig> ports = new ConcurrentHashMap<>();
+    public final List<String> log = new ArrayList<>();
+    public final AtomicInteger failNext = new AtomicInteger();
 
     @Override
     public String name() {
@@ -48,7 +48,7 @@ final class RecordingSwitchDriver implements SwitchDriver {
         };
     }
 
-    PortConfig port(String switchName, String port) {
+    public PortConfig port(String switchName, String port) {
         return ports.getOrDefault(switchName + ":" + port, PortConfig.idle());
     }
 }
