@@ -103,7 +103,7 @@ public final class PortRoutes {
         Jsons.requireOnly(body, CREATE_FIELDS, "a port");
         String nodeIdent = Jsons.requireString(body, "node_uuid");
         Node node = nodes.lookup(nodeIdent).filter(n -> call.allowed("baremetal:node:get", NodeRoutes.target(n)))
-                .orElseThrow(() -> ApiException.badRequest("node_uuid " + nodeIdent + " does not name a node you can see"));
+                .orElseThrow(() -> ApiException.notFound("Node " + nodeIdent + " could not be found."));
         call.authorize(NodeRoutes.target(node));
         var now = clock.instant();
         Port p = new Port(Optional.ofNullable(Jsons.optString(body, "uuid")).map(u -> Ids.parseUuid(u, "uuid")).orElseGet(UUID::randomUUID),

@@ -1,0 +1,146 @@
+package org.esi.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.esi.testing.MutableClock;
+import org.esi.testing.TestClient;
+import org.esi.testing.TestingEsiServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Who may do what to a node (spec: baremetal-api.md), as a table: every node and port route against
+ * the admin, the node's owner, its lessee, an unrelated project, no token, an expired token and a
+ * revoked token. A caller who may not see the node gets 404, never 403. Each cell acts on a node of
+ * its own so cells cannot disturb each other.
+ */
+class NodeAuthorizationMatrixTest {
+    enum Who { ADMIN, OWNER, LESSEE, OTHER, NONE, EXPIRED, REVOKED }
+
+    /** One route: how to call it on a given node (name) with a given port (uuid), and the expected status per caller. */
+    record Row(String name, String method, Function<Cell, String> path, Function<Cell, Object> body, int admin, int owner, int lessee, int other) {
+        int expected(Who who) {
+            return switch (who) {
+                case ADMIN -> admin;
+                case OWNER -> owner;
+                case LESSEE -> lessee;
+                case OTHER -> other;
+                case NONE, EXPIRED, REVOKED -> 401;
+            };
+        }
+    }
+
+    record Cell(String node, String port) {}
+
+    static final List<Row> TABLE = List.of(
+            //      name                     method   path                                                  body                                                               admin owner lessee other
+            new Row("list nodes",            "GET",   c -> "/baremetal/v1/nodes",                            c -> null,                                                          200, 200, 200, 200),
+            new Row("show node",             "GET",   c -> "/baremetal/v1/nodes/" + c.node(),                c -> null,                                                          200, 200, 200, 404),
+            new Row("node states",           "GET",   c -> "/baremetal/v1/nodes/" + c.node() + "/states",    c -> null,                                                          200, 200, 200, 404),
+            new Row("create node",           "POST",  c -> "/baremetal/v1/nodes",                            c -> Map.of("driver", "fake-hardware", "name", c.node() + "-new"),  201, 201, 403, 201),
+            new Row("patch properties",      "PATCH", c -> "/baremetal/v1/nodes/" + c.node(),                c -> patch("/properties/cpus", 8),                                  200, 200, 403, 404),
+            new Row("patch driver_info",     "PATCH", c -> "/baremetal/v1/nodes/" + c.node(),                c -> patch("/driver_info/fake_id", "x"),                            200, 200, 403, 404),
+            new Row("patch extra",           "PATCH", c -> "/baremetal/v1/nodes/" + c.node(),                c -> patch("/extra/note", "hi"),                                    200, 200, 200, 404),
+            new Row("patch instance_info",   "PATCH", c -> "/baremetal/v1/nodes/" + c.node(),                c -> patch("/instance_info/image_source", "http://x/i.iso"),        200, 200, 200, 404),
+            new Row("patch owner",           "PATCH", c -> "/baremetal/v1/nodes/" + c.node(),                c -> patch("/owner", "admin"),                                      200, 403, 403, 404),
+            new Row("delete leased node",    "DELETE", c -> "/baremetal/v1/nodes/" + c.node(),               c -> null,                                                          204, 409, 403, 404),
+            new Row("power on",              "PUT",   c -> "/baremetal/v1/nodes/" + c.node() + "/states/power", c -> Map.of("target", "power on"),                              202, 202, 202, 404),
+            new Row("provision manage",      "PUT",   c -> "/baremetal/v1/nodes/" + c.node() + "/states/provision", c -> Map.of("target", "manage"),                            202, 202, 403, 404),
+            new Row("maintenance on",        "PUT",   c -> "/baremetal/v1/nodes/" + c.node() + "/maintenance", c -> Map.of("reason", "test"),                                   202, 202, 403, 404),
+            new Row("get boot device",       "GET",   c -> "/baremetal/v1/nodes/" + c.node() + "/management/boot_device", c -> null,                                            200, 200, 200, 404),
+            new Row("set boot device",       "PUT",   c -> "/baremetal/v1/nodes/" + c.node() + "/management/boot_device", c -> Map.of("boot_device", "pxe"),                    204, 204, 204, 404),
+            new Row("list vifs",             "GET",   c -> "/baremetal/v1/nodes/" + c.node() + "/vifs",      c -> null,                                                          200, 200, 200, 404),
+            new Row("attach vif",            "POST",  c -> "/baremetal/v1/nodes/" + c.node() + "/vifs",      c -> Map.of("id", "vif-" + c.node()),                               204, 204, 204, 404),
+            new Row("list node ports",       "GET",   c -> "/baremetal/v1/nodes/" + c.node() + "/ports",     c -> null,                                                          200, 200, 200, 404),
+            new Row("create port",           "POST",  c -> "/baremetal/v1/ports",                            c -> Map.of("node_uuid", c.node(), "address", mac(c.node())),       201, 201, 403, 404),
+            new Row("show port",             "GET",   c -> "/baremetal/v1/ports/" + c.port(),                c -> null,                                                          200, 200, 200, 404),
+            new Row("patch port",            "PATCH", c -> "/baremetal/v1/ports/" + c.port(),                c -> patch("/extra/x", 1),                                          200, 200, 403, 404),
+            new Row("delete port",           "DELETE", c -> "/baremetal/v1/ports/" + c.port(),               c -> null,                                                          204, 204, 403, 404));
+
+    static MutableClock clock = new MutableClock();
+    static TestingEsiServer server;
+    static TestClient http;
+    static String admin;
+    static String ownerProject;
+    static String lesseeProject;
+    static final Map<Who, String> tokens = new LinkedHashMap<>();
+    static int cells;
+
+    @BeforeAll
+    static void start() {
+        server = TestingEsiServer.start(Map.of(), clock);
+        http = server.client();
+        admin = server.adminToken();
+        ownerProject = server.createProject("matrix-owner", null);
+        lesseeProject = server.createProject("matrix-lessee", null);
+        String otherProject = server.createProject("matrix-other", null);
+        tokens.put(Who.ADMIN, admin);
+        tokens.put(Who.OWNER, server.userToken("matrix-owner-user", ownerProject, "owner"));
+        tokens.put(Who.LESSEE, server.userToken("matrix-lessee-user", lesseeProject, "lessee"));
+        tokens.put(Who.OTHER, server.userToken("matrix-other-user", otherProject, "owner"));
+        tokens.put(Who.NONE, null);
+        String revoked = server.userToken("matrix-revoked-user", ownerProject, "owner");
+        http.send("DELETE", "/identity/v3/auth/tokens", admin, null, Map.of("X-Subject-Token", revoked)).expect(204);
+        tokens.put(Who.REVOKED, revoked);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void everyRouteAnswersEachCallerAsTheSpecSays() {
+        List<String> wrong = new ArrayList<>();
+        for (Who who : List.of(Who.ADMIN, Who.OWNER, Who.LESSEE, Who.OTHER, Who.NONE, Who.REVOKED)) {
+            for (Row row : TABLE) {
+                run(row, who, tokens.get(who), wrong);
+            }
+        }
+        // Expired: the same routes once the clock has passed the tokens' lifetime (12 h by default).
+        String soonExpired = server.userToken("matrix-expiring-user", ownerProject, "owner");
+        clock.advance(Duration.ofHours(13));
+        tokens.put(Who.ADMIN, server.adminToken()); // the admin's own token expired too; set-up needs a live one
+        for (Row row : TABLE) {
+            run(row, Who.EXPIRED, soonExpired, wrong);
+        }
+        assertThat(wrong).as("cells that differ from the spec").isEmpty();
+    }
+
+    private void run(Row row, Who who, String token, List<String> wrong) {
+        Cell cell = freshNode();
+        TestClient.Response r = http.send(row.method(), row.path().apply(cell), token, row.body().apply(cell), Map.of());
+        int expected = row.expected(who);
+        if (r.status() != expected) {
+            wrong.add(String.format("%-22s %-8s expected %d got %d: %s", row.name(), who, expected, r.status(),
+                    r.body().length() > 160 ? r.body().substring(0, 160) : r.body()));
+        }
+    }
+
+    /** A node owned by the owner project and leased to the lessee project, with one port. */
+    private Cell freshNode() {
+        String name = "m" + (cells++);
+        String admin = tokens.get(Who.ADMIN);
+        http.post("/baremetal/v1/nodes", admin, Map.of("name", name, "driver", "fake-hardware", "driver_info", Map.of("fake_id", name),
+                "owner", ownerProject, "lessee", lesseeProject)).expect(201);
+        String port = http.post("/baremetal/v1/ports", admin, Map.of("node_uuid", name, "address", mac(name + "p")))
+                .expect(201).json().path("uuid").asText();
+        return new Cell(name, port);
+    }
+
+    static List<Map<String, Object>> patch(String path, Object value) {
+        return List.of(Map.of("op", "add", "path", path, "value", value));
+    }
+
+    static String mac(String seed) {
+        int h = seed.hashCode();
+        return String.format("52:54:%02x:%02x:%02x:%02x", (h >> 24) & 0xff, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+    }
+}
