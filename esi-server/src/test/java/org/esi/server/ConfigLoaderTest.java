@@ -1,0 +1,69 @@
+package org.esi.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        EsiConfig c = ConfigLoader.load(Optional.empty(), Map.of());
+        assertThat(c.listenAddress()).isEqualTo("127.0.0.1");
+        assertThat(c.listenPort()).isEqualTo(7777);
+        assertThat(c.embeddedDatabase()).isTrue();
+        assertThat(c.tokenLifetime()).isEqualTo(Duration.ofHours(12));
+        assertThat(c.leaseDefaultLength()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.leaseMaxLength()).isEqualTo(Duration.ofDays(21));
+    }
+
+    @Test
+    void environmentOverridesTheFile() throws Exception {
+        Path file = Files.writeString(dir.resolve("esi.properties"), "listen.port=8000\ntoken.lifetime=PT1H\nlease.max-length=30d\n");
+        EsiConfig c = ConfigLoader.load(Optional.of(file), Map.of("ESI_LISTEN_PORT", "9000"));
+        assertThat(c.listenPort()).isEqualTo(9000);
+        assertThat(c.tokenLifetime()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.leaseMaxLength()).isEqualTo(Duration.ofDays(30));
+    }
+
+    @Test
+    void unknownKeysStopStartUpWithTheirName() throws Exception {
+        Path file = Files.writeString(dir.resolve("esi.properties"), "listen.prot=8000\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("listen.prot");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_LISTEN_PROT", "1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ESI_LISTEN_PROT");
+        // The client's own variables share the prefix and are not server settings.
+        ConfigLoader.load(Optional.empty(), Map.of("ESI_URL", "http://x", "ESI_TOKEN", "t"));
+    }
+
+    @Test
+    void badValuesNameTheSetting() {
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_LISTEN_PORT", "seventy")))
+                .hasMessageContaining("listen.port");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_TOKEN_LIFETIME", "forever")))
+                .hasMessageContaining("token.lifetime");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_LEASE_DEFAULT_LENGTH", "30d")))
+                .hasMessageContaining("lease.default-length");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_TLS_CERT", "/x.pem")))
+                .hasMessageContaining("tls.key");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_NETWORK_VLAN_RANGES", "physnet1:10:5000")))
+                .hasMessageContaining("network.vlan-ranges");
+    }
+
+    @Test
+    void durationsInEitherForm() {
+        assertThat(ConfigLoader.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(ConfigLoader.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
+        assertThat(ConfigLoader.parseDuration("PT12H")).isEqualTo(Duration.ofHours(12));
+    }
+}
