@@ -55,7 +55,8 @@ public final class TestingEsiServer implements AutoCloseable {
 
     /** Another instance on the same database and secret key, as a second node of a deployment. */
     public static TestingEsiServer sharing(TestingEsiServer other, Clock clock) {
-        return start(other.dataDir, other.jdbcUrl, Map.of(), clock, new FakeHardwareDriver(clock), SWITCHES_BY_DEFAULT);
+        // Same database, same machines: the fake BMCs are the hardware both instances drive.
+        return start(other.dataDir, other.jdbcUrl, Map.of(), clock, other.fakeHardware(), SWITCHES_BY_DEFAULT);
     }
 
     private static final java.util.List<org.esi.spi.net.SwitchDriver> SWITCHES_BY_DEFAULT = java.util.List.of();
