@@ -123,6 +123,7 @@ public final class LeaseService {
         Instant now = LeaseTimes.micros(clock.instant());
         List<Event> recorded = new ArrayList<>();
         Offer offer = write(() -> store.jdbi().inTransaction(h -> {
+            recorded.clear(); // a retried attempt starts over
             Node node = r.node();
             Optional<Lease> parent = subLeaseParent(h, caller, node);
             Instant start = r.start() != null ? r.start() : now;
@@ -157,6 +158,7 @@ public final class LeaseService {
         Instant now = LeaseTimes.micros(clock.instant());
         List<Event> recorded = new ArrayList<>();
         Lease lease = write(() -> store.jdbi().inTransaction(h -> {
+            recorded.clear(); // a retried attempt starts over
             Offer o = store.offerForShare(h, offerUuid).orElseThrow(() -> ApiException.notFound("Offer " + offerUuid + " could not be found."));
             if (o.status() != OfferStatus.AVAILABLE) {
                 throw ApiException.conflict("Offer " + o.uuid() + " is " + o.status().word() + " and cannot be claimed");
@@ -195,6 +197,7 @@ public final class LeaseService {
         Instant now = LeaseTimes.micros(clock.instant());
         List<Event> recorded = new ArrayList<>();
         Lease lease = write(() -> store.jdbi().inTransaction(h -> {
+            recorded.clear(); // a retried attempt starts over
             Node node = r.node();
             Optional<Lease> parent = subLeaseParent(h, caller, node);
             Instant start = r.start() != null ? r.start() : now;
@@ -224,6 +227,7 @@ public final class LeaseService {
         Instant now = LeaseTimes.micros(clock.instant());
         List<Event> recorded = new ArrayList<>();
         Lease updated = write(() -> store.jdbi().inTransaction(h -> {
+            recorded.clear(); // a retried attempt starts over
             Lease l = store.leaseForUpdate(h, uuid).orElseThrow(() -> ApiException.notFound("Lease " + uuid + " could not be found."));
             if (l.status() != LeaseStatus.CREATED && l.status() != LeaseStatus.ACTIVE) {
                 throw ApiException.conflict("Lease " + uuid + " is " + l.status().word() + "; only a created or active lease can be changed");
@@ -318,7 +322,24 @@ public final class LeaseService {
         return events.record(h, type, now, "lease", l.uuid(), l.resourceType(), l.resourceUuid(), l.projectId(), l.ownerId());
     }
 
+    /**
+     * Runs a booking transaction. Concurrent inserts checked by an exclusion constraint can deadlock
+     * each other in PostgreSQL instead of failing cleanly; the loser is simply run again, and then
+     * either fits or meets the constraint as a plain conflict.
+     */
     private static <T> T write(java.util.function.Supplier<T> action) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return writeOnce(action);
+            } catch (UnableToExecuteStatementException e) {
+                if (!SqlErrors.isSerializationFailure(e) || attempt >= 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static <T> T writeOnce(java.util.function.Supplier<T> action) {
         try {
             return action.get();
         } catch (UnableToExecuteStatementException e) {
