@@ -40,6 +40,7 @@ public final class ConfigLoader {
         DEFAULTS.put("token.lifetime", "12h");
         DEFAULTS.put("lease.default-length", "7d");
         DEFAULTS.put("lease.max-length", "21d");
+        DEFAULTS.put("lease.ending-soon", "24h");
         DEFAULTS.put("policy.file", "");
         DEFAULTS.put("tls.cert", "");
         DEFAULTS.put("tls.key", "");
@@ -133,6 +134,7 @@ public final class ConfigLoader {
                 positive(v, "token.lifetime"),
                 defaultLength,
                 maxLength,
+                positive(v, "lease.ending-soon"),
                 opt(v, "policy.file").map(Path::of),
                 cert,
                 key,

@@ -21,6 +21,7 @@ public record EsiConfig(
         Duration tokenLifetime,
         Duration leaseDefaultLength,
         Duration leaseMaxLength,
+        Duration leaseEndingSoon,
         Optional<Path> policyFile,
         Optional<Path> tlsCert,
         Optional<Path> tlsKey,

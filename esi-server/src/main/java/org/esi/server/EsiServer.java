@@ -21,6 +21,10 @@ import org.esi.event.EventStore;
 import org.esi.lease.LeaseHandback;
 import org.esi.lease.LeaseRoutes;
 import org.esi.network.NetworkRoutes;
+import org.esi.notify.Notifier;
+import org.esi.notify.WebhookRoutes;
+import org.esi.notify.WebhookRules;
+import org.esi.notify.WebhookStore;
 import org.esi.network.NetworkRules;
 import org.esi.network.NetworkService;
 import org.esi.network.NetworkStore;
@@ -77,6 +81,7 @@ public final class EsiServer implements AutoCloseable {
     private final LeaseService leases;
     private final NodeTasks nodeTasks;
     private final FakeHardwareDriver fakeHardware;
+    private final Notifier notifier;
     /** BMC operations one instance runs at once; more wait their turn (bounded threads, bounded processes). */
     static final int HARDWARE_CONCURRENCY = 64;
     static final Duration POWER_SYNC_INTERVAL = Duration.ofSeconds(60);
@@ -84,7 +89,8 @@ public final class EsiServer implements AutoCloseable {
     private EsiServer(EsiConfig config, EmbeddedPostgres embedded, Database database, Javalin app,
                       Optional<Path> generatedAdminPassword, IdentityService identity, TokenService tokens,
                       List<HttpApi.RouteSpec> routes, LifecycleScheduler scheduler, LeaseService leases, NodeTasks nodeTasks,
-                      FakeHardwareDriver fakeHardware) {
+                      FakeHardwareDriver fakeHardware, Notifier notifier) {
+        this.notifier = notifier;
         this.nodeTasks = nodeTasks;
         this.fakeHardware = fakeHardware;
         this.routes = routes;
@@ -125,6 +131,7 @@ public final class EsiServer implements AutoCloseable {
         rules.putAll(NodeRules.defaults());
         rules.putAll(LeaseRules.defaults());
         rules.putAll(NetworkRules.defaults());
+        rules.putAll(WebhookRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -140,6 +147,7 @@ public final class EsiServer implements AutoCloseable {
         }
         LifecycleScheduler scheduler = null;
         NodeTasks nodeTasks = null;
+        Notifier notifier = null;
         try {
             ObjectMapper json = Jsons.newMapper();
             SecretBox secrets = SecretBox.loadOrCreate(config.secretKeyPath());
@@ -177,7 +185,10 @@ public final class EsiServer implements AutoCloseable {
                 networks.detachAll(node, lessee);
                 handback.handBack(node);
             };
-            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of());
+            WebhookStore webhooks = new WebhookStore(database.jdbi());
+            notifier = new Notifier(webhooks, secrets, json, clock, config.leaseEndingSoon());
+            new WebhookRoutes(webhooks, secrets, clock).register(api);
+            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier));
             LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
                     config.leaseDefaultLength(), config.leaseMaxLength());
             new LeaseRoutes(leases, baseUrl, clock).register(api);
@@ -191,14 +202,18 @@ public final class EsiServer implements AutoCloseable {
             app.start(config.listenAddress(), config.listenPort());
             nodeTasks.start();
             scheduler.start();
+            notifier.start();
             return new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler, leases,
-                    nodeTasks, tuning.fakeHardware());
+                    nodeTasks, tuning.fakeHardware(), notifier);
         } catch (RuntimeException | IOException e) {
             if (scheduler != null) {
                 scheduler.close();
             }
             if (nodeTasks != null) {
                 nodeTasks.close();
+            }
+            if (notifier != null) {
+                notifier.close();
             }
             database.close();
             if (embedded != null) {
@@ -276,6 +291,7 @@ public final class EsiServer implements AutoCloseable {
     public void close() {
         scheduler.close();
         nodeTasks.close();
+        notifier.close();
         try {
             app.stop();
         } catch (RuntimeException e) {

@@ -90,6 +90,7 @@ class RouteBadInputTest {
         VALID.put("POST /lease/v1/offers/{id}/claim", Map.of("start_time", Instant.now().plus(11, ChronoUnit.DAYS).toString()));
         VALID.put("POST /lease/v1/leases", Map.of("resource_uuid", "victim", "project_id", "admin"));
         VALID.put("PATCH /lease/v1/leases/{id}", Map.of("end_time", s.plus(2, ChronoUnit.DAYS).toString()));
+        VALID.put("POST /lease/v1/webhooks", Map.of("url", "http://127.0.0.1:9/never", "secret", "never-secret-1"));
         VALID.put("POST /network/v1/networks", Map.of("name", "never-created"));
         VALID.put("PATCH /network/v1/networks/{id}", Map.of("name", "never-renamed"));
         VALID.put("POST /network/v1/networks/{id}/grants", Map.of("project", "admin"));
@@ -275,7 +276,7 @@ class RouteBadInputTest {
         try (Connection c = DriverManager.getConnection(cfg.databaseUrl().orElseThrow(), cfg.databaseUser().orElseThrow(),
                 cfg.databasePassword().orElseThrow())) {
             for (String table : List.of("project", "esi_user", "role_assignment", "token", "node", "port", "booking", "offer", "lease",
-                    "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment")) {
+                    "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery")) {
                 try (ResultSet rs = c.createStatement().executeQuery(
                         "select count(*), coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from " + table + " t")) {
                     rs.next();
