@@ -18,6 +18,11 @@ public final class EsiCli {
     return run(args, System.in, out, err, env, Clock.systemUTC());
   }
 
+  /** As {@link #run(String[], PrintStream, PrintStream, Map)} with a chosen standard input (interactive verbs such as {@code node console}). */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    return run(args, in, out, err, env, Clock.systemUTC());
+  }
+
   static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
     Context ctx = new Context(in, out, err, env == null ? Map.of() : env, clock);
     ctx.options = new RootCommand();

@@ -12,6 +12,11 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -160,6 +165,49 @@ public final class EsiClient {
       throw new CliException("invalid URL " + baseUrl + path);
     }
     return new Response(resp.statusCode(), resp.headers(), parse(resp.body()));
+  }
+
+  /**
+   * Opens a WebSocket at {@code path} (ws:// or wss:// after our base URL's scheme), sending the token
+   * in the {@code X-Auth-Token} header of the upgrade request, never in the URL. A refused upgrade
+   * becomes a {@link CliException} carrying the HTTP status.
+   */
+  public WebSocket openWebSocket(String path, WebSocket.Listener listener) {
+    URI uri = URI.create(baseUrl.replaceFirst("^http", "ws") + path);
+    WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (token != null && !token.isBlank()) {
+      b.header("X-Auth-Token", token);
+    }
+    try {
+      return b.buildAsync(uri, listener).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof WebSocketHandshakeException h) {
+        HttpResponse<?> r = h.getResponse();
+        Object body = r.body();
+        String text = body instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+            : body == null ? "" : body.toString();
+        JsonNode parsed = parse(text);
+        throw new CliException(ApiErrors.message(r.statusCode(), parsed.isTextual() ? parsed.asText() : parsed.toString()), r.statusCode());
+      }
+      if (cause instanceof HttpConnectTimeoutException) {
+        throw unreachable("connection timed out");
+      }
+      if (cause instanceof ConnectException) {
+        throw unreachable("connection refused");
+      }
+      if (cause instanceof SSLException) {
+        throw new CliException("TLS error talking to " + baseUrl + ": " + cause.getMessage() + " (use --insecure for a self-signed certificate)");
+      }
+      throw unreachable(cause == null || cause.getMessage() == null ? String.valueOf(cause) : cause.getMessage());
+    } catch (TimeoutException e) {
+      throw new CliException("ESI at " + baseUrl + " did not answer in time");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted");
+    } catch (IllegalArgumentException e) {
+      throw new CliException("invalid URL " + uri);
+    }
   }
 
   private CliException unreachable(String why) {

@@ -12,7 +12,12 @@ import picocli.CommandLine.Parameters;
 /** {@code esi node ...}: Ironic nodes at /baremetal/v1, and the leasing view at /lease/v1/nodes. */
 @Command(name = "node", description = "Manage bare-metal nodes",
     subcommands = {NodeCommands.Create.class, NodeCommands.List_.class, NodeCommands.Show.class,
-        NodeCommands.Set_.class, NodeCommands.Unset.class, NodeCommands.Delete.class, NodeNetworkCommands.class})
+        NodeCommands.Set_.class, NodeCommands.Unset.class, NodeCommands.Delete.class, NodeNetworkCommands.class,
+        HardwareCommands.Power.class, HardwareCommands.BootDevice.class, HardwareCommands.Maintenance.class,
+        HardwareCommands.Manage.class, HardwareCommands.Provide.class, HardwareCommands.Inspect.class,
+        HardwareCommands.Deploy.class, HardwareCommands.Undeploy.class, HardwareCommands.Clean.class,
+        HardwareCommands.Adopt.class, HardwareCommands.Rebuild.class, HardwareCommands.Abort.class,
+        ScheduleCommand.class, ConsoleCommand.class})
 final class NodeCommands extends Group {
   static final String BASE = "/baremetal/v1/nodes";
 

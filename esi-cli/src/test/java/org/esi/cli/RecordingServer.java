@@ -33,6 +33,7 @@ final class RecordingServer implements AutoCloseable {
 
   private final HttpServer server;
   private final Map<String, Reply> routes = new LinkedHashMap<>();
+  private final Map<String, java.util.Deque<Reply>> sequences = new java.util.concurrent.ConcurrentHashMap<>();
   final List<Request> requests = new CopyOnWriteArrayList<>();
 
   RecordingServer() throws IOException {
@@ -51,6 +52,16 @@ final class RecordingServer implements AutoCloseable {
 
   RecordingServer on(String method, String pathAndQuery, int status, String body, Map<String, String> headers) {
     routes.put(method + " " + pathAndQuery, new Reply(status, body, headers));
+    return this;
+  }
+
+  /** Successive replies to "METHOD path" (200 each), the last one repeating: a node moving through states. */
+  RecordingServer onSequence(String method, String path, String... bodies) {
+    java.util.Deque<Reply> q = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    for (String b : bodies) {
+      q.add(new Reply(200, b, Map.of()));
+    }
+    sequences.put(method + " " + path, q);
     return this;
   }
 
@@ -77,7 +88,16 @@ final class RecordingServer implements AutoCloseable {
     String uri = ex.getRequestURI().getRawPath() + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery());
     String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     requests.add(new Request(ex.getRequestMethod(), uri, Map.copyOf(ex.getRequestHeaders()), body));
-    Reply reply = routes.get(ex.getRequestMethod() + " " + uri);
+    Reply reply = null;
+    java.util.Deque<Reply> seq = sequences.get(ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath());
+    if (seq != null) {
+      synchronized (seq) {
+        reply = seq.size() > 1 ? seq.poll() : seq.peek();
+      }
+    }
+    if (reply == null) {
+      reply = routes.get(ex.getRequestMethod() + " " + uri);
+    }
     if (reply == null) {
       reply = routes.get(ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath());
     }

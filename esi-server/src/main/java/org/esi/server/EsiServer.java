@@ -199,6 +199,7 @@ public final class EsiServer implements AutoCloseable {
 
             Javalin app = HttpServerFactory.create(config, json);
             api.install(app);
+            new org.esi.node.ConsoleRoutes(nodes, drivers, tokens, policy).install(app);
             app.start(config.listenAddress(), config.listenPort());
             nodeTasks.start();
             scheduler.start();
