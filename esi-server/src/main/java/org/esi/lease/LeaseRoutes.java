@@ -104,7 +104,10 @@ public final class LeaseRoutes {
         });
         q.string("resource_uuid").ifPresent(r -> eq(where, args, "o.resource_uuid", "ruuid", leases.nodes().lookup(r).map(Node::uuid)
                 .orElse(new UUID(0, 0))));
-        q.string("resource_class").ifPresent(r -> eq(where, args, "n.resource_class", "rclass", r));
+        q.string("resource_class").ifPresent(r -> {
+            where.append(" and o.resource_uuid in (select uuid from node where resource_class = :rclass)");
+            args.put("rclass", r);
+        });
         q.string("name").ifPresent(n -> eq(where, args, "o.name", "name", n));
         q.uuid("uuid").ifPresent(u -> eq(where, args, "o.uuid", "uuid", u));
         statusFilter(q, where, args, "o.status", List.of("available", "error"),
@@ -117,8 +120,9 @@ public final class LeaseRoutes {
         });
         Optional<Instant[]> free = range(q, "available_start_time", "available_end_time");
         free.ifPresent(r -> {
-            where.append(" and o.status = 'available' and o.start_time <= :as and o.end_time >= :ae and not exists ("
-                    + "select 1 from booking b where b.container_id = o.uuid and b.live and b.during && tstzrange(:as, :ae, '[)'))");
+            // busy holds the offer's live lease windows, so this is a test on the row itself.
+            where.append(" and o.status = 'available' and o.start_time <= :as and o.end_time >= :ae"
+                    + " and not (o.busy && tstzrange(:as, :ae, '[)'))");
             args.put("as", LeaseStore.utc(r[0]));
             args.put("ae", LeaseStore.utc(r[1]));
         });
@@ -248,7 +252,10 @@ public final class LeaseRoutes {
         });
         q.string("resource_uuid").ifPresent(r -> eq(where, args, "l.resource_uuid", "ruuid", leases.nodes().lookup(r).map(Node::uuid)
                 .orElse(new UUID(0, 0))));
-        q.string("resource_class").ifPresent(r -> eq(where, args, "n.resource_class", "rclass", r));
+        q.string("resource_class").ifPresent(r -> {
+            where.append(" and l.resource_uuid in (select uuid from node where resource_class = :rclass)");
+            args.put("rclass", r);
+        });
         q.string("purpose").ifPresent(p -> eq(where, args, "l.purpose", "purpose", p));
         q.string("name").ifPresent(n -> eq(where, args, "l.name", "name", n));
         q.uuid("uuid").ifPresent(u -> eq(where, args, "l.uuid", "uuid", u));

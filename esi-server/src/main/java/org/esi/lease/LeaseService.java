@@ -159,7 +159,7 @@ public final class LeaseService {
         List<Event> recorded = new ArrayList<>();
         Lease lease = write(() -> store.jdbi().inTransaction(h -> {
             recorded.clear(); // a retried attempt starts over
-            Offer o = store.offerForShare(h, offerUuid).orElseThrow(() -> ApiException.notFound("Offer " + offerUuid + " could not be found."));
+            Offer o = store.offerForClaim(h, offerUuid).orElseThrow(() -> ApiException.notFound("Offer " + offerUuid + " could not be found."));
             if (o.status() != OfferStatus.AVAILABLE) {
                 throw ApiException.conflict("Offer " + o.uuid() + " is " + o.status().word() + " and cannot be claimed");
             }
@@ -184,6 +184,7 @@ public final class LeaseService {
                     null, null, null);
             store.book(h, l.uuid(), o.resourceUuid(), o.uuid(), start, end);
             store.insertLease(h, l, now);
+            store.refreshBusy(h, o.uuid());
             recorded.add(event(h, "esi_leap.lease.create", l, now));
             return l;
         }));
@@ -235,7 +236,7 @@ public final class LeaseService {
             requireOrder(l.startTime(), newEnd);
             requireLength(caller, l.startTime(), newEnd);
             if (l.offerUuid() != null) {
-                Offer o = store.offerForShare(h, l.offerUuid()).orElseThrow();
+                Offer o = store.offerForClaim(h, l.offerUuid()).orElseThrow();
                 requireInside(l.startTime(), newEnd, o.startTime(), o.endTime(), "offer " + o.uuid());
             } else if (l.parentLeaseUuid() != null) {
                 Lease p = store.lease(h, l.parentLeaseUuid()).orElseThrow();
@@ -257,6 +258,7 @@ public final class LeaseService {
             String due = l.status() == LeaseStatus.ACTIVE ? ", due_at = :end" : "";
             store.updateLease(h, uuid, "end_time = :end, updated_at = :now, ending_notified = false" + due,
                     Map.of("end", LeaseStore.utc(newEnd), "now", LeaseStore.utc(now)));
+            store.refreshBusy(h, l.offerUuid());
             recorded.add(event(h, "esi_leap.lease.update", l, now));
             return store.lease(h, uuid).orElseThrow();
         }));

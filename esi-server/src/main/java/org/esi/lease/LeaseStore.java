@@ -87,11 +87,6 @@ public final class LeaseStore {
         return h.createQuery("select * from offer where uuid = :u for update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
     }
 
-    /** Locks the offer against deletion while a claim is inserted. */
-    public Optional<Offer> offerForShare(Handle h, UUID uuid) {
-        return h.createQuery("select * from offer where uuid = :u for share").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
-    }
-
     public Optional<OfferView> offerView(UUID uuid) {
         return jdbi.withHandle(h -> h.createQuery(OFFER_VIEW + " where o.uuid = :u").bind("u", uuid).map((rs, c) -> offerView(rs)).findOne());
     }
@@ -100,13 +95,37 @@ public final class LeaseStore {
         return jdbi.withHandle(h -> h.createQuery("select uuid from offer where name = :n").bind("n", name).mapTo(UUID.class).list());
     }
 
+    /** One page of offers; {@code where} may use {@code o.} columns only, names are joined for the page alone. */
     public List<OfferView> offers(String where, Map<String, Object> args, int limit) {
         return jdbi.withHandle(h -> {
-            var q = h.createQuery(OFFER_VIEW + " where " + where + " order by o.created_at, o.uuid limit :limit");
+            var q = h.createQuery("select o.*, p.name as project_name, lp.name as lessee_name, n.name as node_name, "
+                    + "n.resource_class as node_rc, n.properties::text as node_props from (select o.* from offer o where " + where
+                    + " order by o.created_at, o.uuid limit :limit) o join project p on p.id = o.project_id"
+                    + " left join project lp on lp.id = o.lessee_id join node n on n.uuid = o.resource_uuid order by o.created_at, o.uuid");
             args.forEach(q::bind);
             q.bind("limit", limit);
             return q.map((rs, c) -> offerView(rs)).list();
         });
+    }
+
+    /**
+     * Recomputes an offer's {@code busy} windows from its live leases. Called in the transaction of every
+     * change to a lease claimed from the offer, so the availability search can test the offer row alone.
+     */
+    public void refreshBusy(Handle h, UUID offer) {
+        if (offer == null) {
+            return;
+        }
+        h.createUpdate("""
+                        update offer o set busy = coalesce((select range_agg(tstzrange(l.start_time, l.end_time, '[)')) from lease l
+                                                            where l.offer_uuid = o.uuid and l.status not in ('expired', 'deleted')), '{}')
+                        where o.uuid = :o""")
+                .bind("o", offer).execute();
+    }
+
+    /** Locks the offer while a claim is inserted: claims on one offer take turns, deletion waits for them. */
+    public Optional<Offer> offerForClaim(Handle h, UUID uuid) {
+        return h.createQuery("select * from offer where uuid = :u for no key update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
     }
 
     /** Live leases claimed from an offer, in time order; the gaps between them are its availabilities. */
@@ -169,9 +188,13 @@ public final class LeaseStore {
         return jdbi.withHandle(h -> h.createQuery("select uuid from lease where name = :n").bind("n", name).mapTo(UUID.class).list());
     }
 
+    /** One page of leases; {@code where} may use {@code l.} columns only, names are joined for the page alone. */
     public List<LeaseView> leases(String where, Map<String, Object> args, int limit) {
         return jdbi.withHandle(h -> {
-            var q = h.createQuery(LEASE_VIEW + " where " + where + " order by l.created_at, l.uuid limit :limit");
+            var q = h.createQuery("select l.*, p.name as project_name, op.name as owner_name, n.name as node_name, "
+                    + "n.resource_class as node_rc, n.properties::text as node_props from (select l.* from lease l where " + where
+                    + " order by l.created_at, l.uuid limit :limit) l join project p on p.id = l.project_id"
+                    + " join project op on op.id = l.owner_id join node n on n.uuid = l.resource_uuid order by l.created_at, l.uuid");
             args.forEach(q::bind);
             q.bind("limit", limit);
             return q.map((rs, c) -> leaseView(rs)).list();
@@ -213,7 +236,9 @@ public final class LeaseStore {
     /** The earliest time any lease or offer needs the lifecycle, if any. */
     public Optional<Instant> nextDue() {
         return jdbi.withHandle(h -> h.createQuery("""
-                        select least((select min(greatest(due_at, coalesce(claimed_until, due_at))) from lease where due_at is not null),
+                        select least((select min(due_at) from lease where due_at is not null and claimed_until is null),
+                                     (select min(greatest(due_at, claimed_until)) from lease
+                                      where due_at is not null and claimed_until is not null),
                                      (select min(due_at) from offer where due_at is not null))""")
                 .map((rs, c) -> instant(rs, 1)).findOne());
     }

@@ -187,6 +187,7 @@ public final class Lifecycle {
                     status = :s, expire_time = :now, due_at = null, claimed_until = null, last_error = null, updated_at = :now""",
                     Map.of("s", effective.done.word(), "now", LeaseStore.utc(now)));
             store.release(h, lease.uuid());
+            store.refreshBusy(h, lease.offerUuid());
             recorded.add(event(h, "esi_leap.lease.delete.end", lease, now));
         });
         publish(recorded);

@@ -34,9 +34,20 @@ public final class WebhookStore {
         return jdbi.withHandle(h -> h.createQuery("select * from webhook where id = :id").bind("id", id).map((rs, c) -> webhook(rs)).findOne());
     }
 
-    public List<Webhook> webhooks(Optional<String> project) {
-        return jdbi.withHandle(h -> h.createQuery("select * from webhook where :p is null or project_id = :p order by created_at, id")
-                .bind("p", project.orElse(null)).map((rs, c) -> webhook(rs)).list());
+    /** A page of hooks (all, or one project's) in creation order, after {@code marker} when given. */
+    public List<Webhook> webhooks(Optional<String> project, Optional<UUID> marker, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select * from webhook
+                        where (cast(:p as text) is null or project_id = cast(:p as text))
+                          and (cast(:m as uuid) is null or (created_at, id) > (select created_at, id from webhook where id = cast(:m as uuid)))
+                        order by created_at, id limit :limit""")
+                .bind("p", project.orElse(null)).bind("m", marker.map(UUID::toString).orElse(null)).bind("limit", limit)
+                .map((rs, c) -> webhook(rs)).list());
+    }
+
+    public int countOf(String project) {
+        return jdbi.withHandle(h -> h.createQuery("select count(*) from webhook where project_id = :p").bind("p", project)
+                .mapTo(Integer.class).one());
     }
 
     public List<Webhook> hooksOf(Handle h, List<String> projects) {
@@ -58,17 +69,20 @@ public final class WebhookStore {
     /** A delivery claimed for sending: its hook's URL and sealed secret come along. */
     public record Delivery(long id, UUID webhookId, String url, String secret, String eventType, String payload, int attempts) {}
 
-    /** Claims due deliveries for a minute, skipping rows another instance holds, so none is sent twice at once. */
-    public List<Delivery> claimDue(Instant now, int limit, int maxAttempts) {
+    /**
+     * Claims due deliveries until {@code until}, skipping rows another instance is claiming, so none is
+     * sent twice at once; a claim that runs out (the instance died mid-send) makes the row due again.
+     */
+    public List<Delivery> claimDue(Instant now, Instant until, int limit, int maxAttempts) {
         return jdbi.withHandle(h -> h.createQuery("""
                         update webhook_delivery d set next_attempt_at = :until
                         from webhook w
-                        where w.id = d.webhook_id and d.id in (
+                        where w.id = d.webhook_id and w.enabled and d.id in (
                             select id from webhook_delivery
                             where delivered_at is null and attempts < :max and next_attempt_at <= :now
                             order by next_attempt_at limit :limit for update skip locked)
                         returning d.id, d.webhook_id, w.url, w.secret, d.event_type, d.payload::text as payload, d.attempts""")
-                .bind("until", Columns.utc(now.plusSeconds(60))).bind("max", maxAttempts).bind("now", Columns.utc(now))
+                .bind("until", Columns.utc(until)).bind("max", maxAttempts).bind("now", Columns.utc(now))
                 .bind("limit", limit)
                 .map((rs, c) -> new Delivery(rs.getLong("id"), rs.getObject("webhook_id", UUID.class), rs.getString("url"),
                         rs.getString("secret"), rs.getString("event_type"), rs.getString("payload"), rs.getInt("attempts")))
@@ -88,8 +102,25 @@ public final class WebhookStore {
 
     public Optional<Instant> nextDue(int maxAttempts) {
         return jdbi.withHandle(h -> h.createQuery(
-                        "select min(next_attempt_at) from webhook_delivery where delivered_at is null and attempts < :max")
+                        """
+                        select min(d.next_attempt_at) from webhook_delivery d join webhook w on w.id = d.webhook_id
+                        where w.enabled and d.delivered_at is null and d.attempts < :max""")
                 .bind("max", maxAttempts).map((rs, c) -> Columns.instant(rs, 1)).findOne());
+    }
+
+    /** The earliest end of an active lease not yet told "ending soon" (the partial index answers it). */
+    public Optional<Instant> nextLeaseEnd() {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "select min(end_time) from lease where status = 'active' and not ending_notified")
+                .map((rs, c) -> Columns.instant(rs, 1)).findOne());
+    }
+
+    /** Forgets delivered rows older than {@code delivered} and given-up ones older than {@code failed}. */
+    public int purge(Instant delivered, Instant failed, int maxAttempts) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        delete from webhook_delivery
+                        where (delivered_at is not null and created_at < :d) or (attempts >= :max and created_at < :f)""")
+                .bind("d", Columns.utc(delivered)).bind("f", Columns.utc(failed)).bind("max", maxAttempts).execute());
     }
 
     private static Webhook webhook(ResultSet rs) throws SQLException {

@@ -187,7 +187,7 @@ public final class EsiServer implements AutoCloseable {
             };
             WebhookStore webhooks = new WebhookStore(database.jdbi());
             notifier = new Notifier(webhooks, secrets, json, clock, config.leaseEndingSoon());
-            new WebhookRoutes(webhooks, secrets, clock).register(api);
+            new WebhookRoutes(webhooks, secrets, clock, baseUrl).register(api);
             Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier));
             LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
                     config.leaseDefaultLength(), config.leaseMaxLength());
