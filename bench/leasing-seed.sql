@@ -88,6 +88,7 @@ update node n set lessee = sl.lessee, properties = n.properties || jsonb_build_o
 -- What the service keeps on each offer: the union of its live leases' windows (see V8).
 update offer o set busy = coalesce((select range_agg(tstzrange(l.start_time, l.end_time, '[)')) from lease l
                                     where l.offer_uuid = o.uuid and l.status not in ('expired', 'deleted')), '{}');
+update offer set free = tstzmultirange(tstzrange(start_time, end_time, '[)')) - busy;
 commit;
 analyze booking; analyze offer; analyze lease; analyze node;
 select (select count(*) from offer) as offers, (select count(*) from lease) as leases,

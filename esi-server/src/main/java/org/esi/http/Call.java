@@ -105,9 +105,37 @@ public final class Call {
             if (node == null || node.isMissingNode()) {
                 throw ApiException.badRequest("The request body is empty; a JSON document is required");
             }
+            requireStorable(node, 0);
             return node;
         } catch (IOException e) {
             throw ApiException.badRequest("Malformed JSON in request body: " + Jsons.describe(e));
+        }
+    }
+
+    /** Deepest nesting a body may have; stored documents must stay readable by the server's own parser. */
+    static final int MAX_BODY_DEPTH = 64;
+
+    /**
+     * Refuses what the database cannot store (NUL characters, in values or names) and nesting no API
+     * needs, so such a body is a 400 here rather than a 500 from the database or an unreadable row later.
+     */
+    private static void requireStorable(JsonNode node, int depth) {
+        if (depth > MAX_BODY_DEPTH) {
+            throw ApiException.badRequest("The request body is nested more than " + MAX_BODY_DEPTH + " levels deep");
+        }
+        if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
+            throw ApiException.badRequest("Text in the request body must not contain NUL (\\u0000) characters");
+        }
+        if (node.isContainerNode()) {
+            for (var it = node.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getKey().indexOf('\0') >= 0) {
+                    throw ApiException.badRequest("Field names in the request body must not contain NUL (\\u0000) characters");
+                }
+            }
+            for (JsonNode child : node) {
+                requireStorable(child, depth + 1);
+            }
         }
     }
 

@@ -128,9 +128,15 @@ public final class HttpApi {
     private Handler wrap(RouteSpec route) {
         return ctx -> {
             long length = ctx.req().getContentLengthLong();
-            if (length > MAX_BODY_BYTES) {
+            // A chunked body has no length up front; Javalin only checks the header, so measure what arrived.
+            if (length > MAX_BODY_BYTES || (length < 0 && ctx.bodyAsBytes().length > MAX_BODY_BYTES)) {
                 throw new ApiException(ErrorKind.TOO_LARGE, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
             }
+            ctx.queryParamMap().forEach((name, values) -> {
+                if (name.indexOf('\0') >= 0 || values.stream().anyMatch(v -> v.indexOf('\0') >= 0)) {
+                    throw ApiException.badRequest("Query parameters must not contain NUL (%00) characters");
+                }
+            });
             Caller caller = null;
             if (route.access() instanceof Access.Rule) {
                 String token = ctx.header("X-Auth-Token");

@@ -13,6 +13,8 @@ import java.util.Set;
  */
 public final class JsonPatch {
     private static final Set<String> OPS = Set.of("add", "replace", "remove", "test");
+    static final int MAX_KEY_LENGTH = 255;
+    static final int MAX_DEPTH = 16;
 
     /** One operation after validation; {@code pointer} is the decoded RFC 6901 path. */
     public record Operation(String op, String path, List<String> pointer, JsonNode value) {
@@ -158,7 +160,14 @@ public final class JsonPatch {
             if (raw.isEmpty()) {
                 throw ApiException.badRequest("JSON Patch path '" + Jsons.clip(path) + "' has an empty segment");
             }
+            if (raw.length() > MAX_KEY_LENGTH) {
+                // A longer key would be stored but could not be read back, leaving the object unusable.
+                throw ApiException.badRequest("JSON Patch path '" + Jsons.clip(path) + "' has a segment longer than " + MAX_KEY_LENGTH + " characters");
+            }
             parts.add(raw.replace("~1", "/").replace("~0", "~"));
+        }
+        if (parts.size() > MAX_DEPTH) {
+            throw ApiException.badRequest("JSON Patch path '" + Jsons.clip(path) + "' is more than " + MAX_DEPTH + " levels deep");
         }
         return parts;
     }

@@ -26,7 +26,10 @@ public final class Jsons {
     /** A parser message without Jackson's source excerpt, which would echo the caller's bytes back. */
     public static String describe(Exception e) {
         if (e instanceof JsonProcessingException jpe) {
-            String msg = jpe.getOriginalMessage();
+            // Jackson names the Java type it was binding to; that is ours, not the caller's business.
+            String msg = jpe.getOriginalMessage() == null ? "unreadable JSON" : jpe.getOriginalMessage()
+                    .replaceAll("\\s*\\(bound as `[^`]*`\\)", "")
+                    .replaceAll("`?\\b(?:com|java|javax|org)\\.[\\w.$]+`?", "a value");
             var loc = jpe.getLocation();
             return clip(msg) + (loc != null ? " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")" : "");
         }

@@ -119,19 +119,20 @@ public final class LeaseRoutes {
             args.put("re", LeaseStore.utc(r[1]));
         });
         Optional<Instant[]> free = range(q, "available_start_time", "available_end_time");
-        free.ifPresent(r -> {
-            // busy holds the offer's live lease windows, so this is a test on the row itself.
-            where.append(" and o.status = 'available' and o.start_time <= :as and o.end_time >= :ae"
-                    + " and not (o.busy && tstzrange(:as, :ae, '[)'))");
-            args.put("as", LeaseStore.utc(r[0]));
-            args.put("ae", LeaseStore.utc(r[1]));
-        });
+        free.ifPresent(r -> where.append(" and o.status = 'available'"));
         int limit = limit(q);
         q.uuid("marker").ifPresent(m -> {
             where.append(" and (o.created_at, o.uuid) > (select created_at, uuid from offer where uuid = :marker)");
             args.put("marker", m);
         });
-        List<LeaseStore.OfferView> found = leases.store().offers(where.toString(), args, limit + 1);
+        List<LeaseStore.OfferView> found;
+        if (free.isPresent()) {
+            // free is the offer's window minus its live leases, kept with every lease change.
+            List<UUID> ids = leases.store().availableOfferIds(where.toString(), args, free.get()[0], free.get()[1], limit + 1);
+            found = ids.isEmpty() ? List.of() : leases.store().offers("o.uuid = any(:ids)", Map.of("ids", ids.toArray(new UUID[0])), limit + 1);
+        } else {
+            found = leases.store().offers(where.toString(), args, limit + 1);
+        }
         boolean more = found.size() > limit;
         List<LeaseStore.OfferView> page = more ? found.subList(0, limit) : found;
         Map<UUID, List<Instant[]>> windows = leases.store().liveLeaseWindowsOfOffers(page.stream().map(v -> v.offer().uuid()).toList());
@@ -239,8 +240,9 @@ public final class LeaseRoutes {
         Map<String, Object> args = new HashMap<>();
         Optional<String> project = q.string("project_id").map(this::projectId);
         Optional<String> owner = q.string("owner_id").map(this::projectId);
+        List<String> branches = List.of("true");
         if (!admin || (view.isEmpty() && project.isEmpty() && owner.isEmpty())) {
-            where.append(" and (l.project_id = :me or l.owner_id = :me)");
+            branches = List.of("l.project_id = :me", "l.owner_id = :me");
             args.put("me", caller.projectId());
         }
         project.ifPresent(p -> eq(where, args, "l.project_id", "project", p));
@@ -271,7 +273,7 @@ public final class LeaseRoutes {
             where.append(" and (l.created_at, l.uuid) > (select created_at, uuid from lease where uuid = :marker)");
             args.put("marker", m);
         });
-        List<LeaseStore.LeaseView> found = leases.store().leases(where.toString(), args, limit + 1);
+        List<LeaseStore.LeaseView> found = leases.store().leases(branches, where.toString(), args, limit + 1);
         boolean more = found.size() > limit;
         List<LeaseStore.LeaseView> page = more ? found.subList(0, limit) : found;
         List<Map<String, Object>> out = new ArrayList<>();
@@ -354,6 +356,11 @@ public final class LeaseRoutes {
             if (!known.contains(s)) {
                 throw ApiException.badRequest("Unknown status '" + Jsons.clip(s) + "'; use one of " + String.join(", ", known) + " or any");
             }
+        }
+        if (column.equals("l.status") && new java.util.HashSet<>(wanted).equals(new java.util.HashSet<>(defaults))) {
+            // Spelled as the partial indexes on live leases are, so the planner can use them.
+            where.append(" and l.status not in ('expired', 'deleted')");
+            return;
         }
         where.append(" and ").append(column).append(" = any(:statuses)");
         args.put("statuses", wanted.toArray(new String[0]));

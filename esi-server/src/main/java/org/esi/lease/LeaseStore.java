@@ -64,9 +64,9 @@ public final class LeaseStore {
     public void insertOffer(Handle h, Offer o, Instant now) {
         h.createUpdate("""
                         insert into offer (uuid, name, project_id, lessee_id, resource_type, resource_uuid, start_time, end_time,
-                          status, properties, parent_lease_uuid, created_at, due_at)
+                          status, properties, parent_lease_uuid, created_at, due_at, free)
                         values (:uuid, :name, :project, :lessee, :rtype, :ruuid, :start, :end, :status, cast(:props as jsonb),
-                          :parent, :created, :due)""")
+                          :parent, :created, :due, tstzmultirange(tstzrange(:start, :end, '[)')))""")
                 .bind("uuid", o.uuid()).bind("name", o.name()).bind("project", o.projectId()).bind("lessee", o.lesseeId())
                 .bind("rtype", o.resourceType()).bind("ruuid", o.resourceUuid()).bind("start", utc(o.startTime()))
                 .bind("end", utc(o.endTime())).bind("status", o.status().word()).bind("props", columns.text(o.properties()))
@@ -95,6 +95,33 @@ public final class LeaseStore {
         return jdbi.withHandle(h -> h.createQuery("select uuid from offer where name = :n").bind("n", name).mapTo(UUID.class).list());
     }
 
+    static final int ORDERED_SCAN = 2000;
+
+    /**
+     * The first {@code limit} offers (in list order) matching {@code where} whose free time contains the
+     * window. Usually most offers are free and walking them in order finds a page at once; when few are,
+     * the walk stops after {@link #ORDERED_SCAN} offers and the GiST index on {@code free} answers instead,
+     * so a fully booked window costs an index probe rather than a visit to every offer.
+     */
+    public List<UUID> availableOfferIds(String where, Map<String, Object> args, Instant start, Instant end, int limit) {
+        return jdbi.withHandle(h -> {
+            // The inner walk follows the (created_at, uuid) index and the outer limit stops it early.
+            var walk = h.createQuery("select s.uuid from (select o.uuid, o.created_at, o.free from offer o where " + where
+                    + " order by o.created_at, o.uuid limit " + ORDERED_SCAN + ") s where s.free @> tstzrange(:ws, :we, '[)')"
+                    + " order by s.created_at, s.uuid limit :limit");
+            args.forEach(walk::bind);
+            List<UUID> hits = walk.bind("ws", utc(start)).bind("we", utc(end)).bind("limit", limit).mapTo(UUID.class).list();
+            if (hits.size() >= limit) {
+                return hits;
+            }
+            // Few offers have the window free (or there are few offers): the index gives the exact answer.
+            var indexed = h.createQuery("select o.uuid from offer o where " + where
+                    + " and o.free @> tstzrange(:ws, :we, '[)') order by o.created_at, o.uuid limit :limit");
+            args.forEach(indexed::bind);
+            return indexed.bind("ws", utc(start)).bind("we", utc(end)).bind("limit", limit).mapTo(UUID.class).list();
+        });
+    }
+
     /** One page of offers; {@code where} may use {@code o.} columns only, names are joined for the page alone. */
     public List<OfferView> offers(String where, Map<String, Object> args, int limit) {
         return jdbi.withHandle(h -> {
@@ -117,9 +144,11 @@ public final class LeaseStore {
             return;
         }
         h.createUpdate("""
-                        update offer o set busy = coalesce((select range_agg(tstzrange(l.start_time, l.end_time, '[)')) from lease l
-                                                            where l.offer_uuid = o.uuid and l.status not in ('expired', 'deleted')), '{}')
-                        where o.uuid = :o""")
+                        with b as (select coalesce((select range_agg(tstzrange(l.start_time, l.end_time, '[)')) from lease l
+                                                     where l.offer_uuid = :o and l.status not in ('expired', 'deleted')), '{}') as busy)
+                        update offer o set busy = b.busy,
+                                           free = tstzmultirange(tstzrange(o.start_time, o.end_time, '[)')) - b.busy
+                        from b where o.uuid = :o""")
                 .bind("o", offer).execute();
     }
 
@@ -188,12 +217,24 @@ public final class LeaseStore {
         return jdbi.withHandle(h -> h.createQuery("select uuid from lease where name = :n").bind("n", name).mapTo(UUID.class).list());
     }
 
-    /** One page of leases; {@code where} may use {@code l.} columns only, names are joined for the page alone. */
-    public List<LeaseView> leases(String where, Map<String, Object> args, int limit) {
+    /**
+     * One page of leases. {@code where} may use {@code l.} columns only. Each of {@code branches} (e.g. "I am
+     * the lessee", "I am the owner") is paged on its own index and the pages merged, rather than one OR that
+     * no index serves in order; names are joined for the final page alone.
+     */
+    public List<LeaseView> leases(List<String> branches, String where, Map<String, Object> args, int limit) {
+        StringBuilder inner = new StringBuilder();
+        for (String b : branches) {
+            if (inner.length() > 0) {
+                inner.append(" union ");
+            }
+            inner.append("(select l.* from lease l where ").append(b).append(" and ").append(where)
+                    .append(" order by l.created_at, l.uuid limit :limit)");
+        }
         return jdbi.withHandle(h -> {
             var q = h.createQuery("select l.*, p.name as project_name, op.name as owner_name, n.name as node_name, "
-                    + "n.resource_class as node_rc, n.properties::text as node_props from (select l.* from lease l where " + where
-                    + " order by l.created_at, l.uuid limit :limit) l join project p on p.id = l.project_id"
+                    + "n.resource_class as node_rc, n.properties::text as node_props from (select * from (" + inner
+                    + ") u order by u.created_at, u.uuid limit :limit) l join project p on p.id = l.project_id"
                     + " join project op on op.id = l.owner_id join node n on n.uuid = l.resource_uuid order by l.created_at, l.uuid");
             args.forEach(q::bind);
             q.bind("limit", limit);

@@ -155,7 +155,7 @@ public final class LeasingNodeRoutes {
         String visibleOffers = ownerView ? "" : " and (o.project_id = :me)";
         List<LeaseStore.OfferView> offers = leases.store().offers("o.resource_uuid = :node and o.status in ('available', 'error')"
                 + " and o.start_time < :we and o.end_time > :ws" + visibleOffers, args, 10_000);
-        List<LeaseStore.LeaseView> leaseViews = leases.store().leases("l.resource_uuid = :node and l.status <> 'deleted'"
+        List<LeaseStore.LeaseView> leaseViews = leases.store().leases(List.of("l.resource_uuid = :node"), "l.status <> 'deleted'"
                 + " and l.start_time < :we and l.end_time > :ws" + visibleLeases, args, 10_000);
         Map<UUID, List<Instant[]>> windows = leases.store().liveLeaseWindowsOfOffers(offers.stream().map(v -> v.offer().uuid()).toList());
         Map<String, Object> body = new LinkedHashMap<>();

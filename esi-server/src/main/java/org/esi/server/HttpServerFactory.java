@@ -36,10 +36,38 @@ final class HttpServerFactory {
             QueuedThreadPool pool = new QueuedThreadPool(200, 8, 60_000);
             pool.setName("esi-http");
             c.jetty.threadPool = pool;
+            c.jetty.modifyServer(server -> server.setErrorHandler(new JsonBadMessages(json)));
             if (config.tls()) {
                 c.jetty.modifyServer(server -> addTls(server, config));
             }
         });
+    }
+
+    /**
+     * Requests Jetty refuses before routing (a URL with %00, a malformed header) get a JSON fault
+     * instead of Jetty's HTML page. The path is not known yet, so it is the plain fault shape.
+     */
+    static final class JsonBadMessages extends org.eclipse.jetty.server.handler.ErrorHandler {
+        private final ObjectMapper json;
+
+        JsonBadMessages(ObjectMapper json) {
+            this.json = json;
+            setShowStacks(false);
+            setShowServlet(false);
+        }
+
+        @Override
+        public java.nio.ByteBuffer badMessageError(int status, String reason, org.eclipse.jetty.http.HttpFields.Mutable fields) {
+            org.esi.http.ErrorKind kind = java.util.Arrays.stream(org.esi.http.ErrorKind.values()).filter(k -> k.status() == status)
+                    .findFirst().orElse(status >= 500 ? org.esi.http.ErrorKind.INTERNAL : org.esi.http.ErrorKind.USER_ERROR);
+            String message = "The request could not be read: " + (reason == null || reason.isBlank() ? kind.title() : reason);
+            fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+            try {
+                return java.nio.ByteBuffer.wrap(json.writeValueAsBytes(org.esi.http.ErrorStyle.FAULT.body(json, kind, message)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return super.badMessageError(status, reason, fields);
+            }
+        }
     }
 
     /** Replaces the plain connector with a TLS one on the same address and port. */
