@@ -66,4 +66,40 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
         assertThat(ConfigLoader.parseDuration("PT12H")).isEqualTo(Duration.ofHours(12));
     }
+
+    @Test
+    void durationsInEveryDocumentedSpelling() {
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("ESI_TOKEN_LIFETIME", "12h")).tokenLifetime()).isEqualTo(Duration.ofHours(12));
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("ESI_TOKEN_LIFETIME", "PT12H")).tokenLifetime()).isEqualTo(Duration.ofHours(12));
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("ESI_LEASE_MAX_LENGTH", "7d")).leaseMaxLength()).isEqualTo(Duration.ofDays(7));
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("ESI_LEASE_MAX_LENGTH", "P7D")).leaseMaxLength()).isEqualTo(Duration.ofDays(7));
+        assertThat(ConfigLoader.parseDuration("15m")).isEqualTo(Duration.ofMinutes(15));
+        assertThat(ConfigLoader.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+        for (String bad : new String[] {"", "12", "h", "12 hours", "-5h", "0s", "99999999999999999999d", "P", "12x"}) {
+            assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_TOKEN_LIFETIME", bad)))
+                    .as("token.lifetime = '%s'", bad).isInstanceOf(ConfigException.class).hasMessageContaining("token.lifetime");
+        }
+    }
+
+    @Test
+    void portsOutsideTheRangeAreRefused() {
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("ESI_LISTEN_PORT", "0")).listenPort()).isZero();
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("ESI_LISTEN_PORT", "65535")).listenPort()).isEqualTo(65535);
+        for (String bad : new String[] {"65536", "-1", "", "80.5", "0x50", "99999999999"}) {
+            assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_LISTEN_PORT", bad)))
+                    .as("listen.port = '%s'", bad).isInstanceOf(ConfigException.class).hasMessageContaining("listen.port");
+        }
+    }
+
+    @Test
+    void fileValuesAreCheckedAndNamedToo() throws Exception {
+        Path file = Files.writeString(dir.resolve("bad.properties"), "token.lifetime=soon\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of())).hasMessageContaining("token.lifetime").hasMessageContaining("soon");
+        // ...but the environment wins, so a bad file value overridden by a good variable is fine.
+        assertThat(ConfigLoader.load(Optional.of(file), Map.of("ESI_TOKEN_LIFETIME", "3h")).tokenLifetime()).isEqualTo(Duration.ofHours(3));
+        Path several = Files.writeString(dir.resolve("several.properties"), "listen.port=7000\nlisten.prot=1\ntoken.lifetim=2h\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(several), Map.of())).hasMessageContaining("listen.prot");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(dir.resolve("missing.properties")), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("missing.properties");
+    }
 }
