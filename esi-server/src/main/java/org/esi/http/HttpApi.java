@@ -129,7 +129,8 @@ public final class HttpApi {
         return ctx -> {
             long length = ctx.req().getContentLengthLong();
             // A chunked body has no length up front; Javalin only checks the header, so measure what arrived.
-            if (length > MAX_BODY_BYTES || (length < 0 && ctx.bodyAsBytes().length > MAX_BODY_BYTES)) {
+            boolean chunked = length < 0 && "chunked".equalsIgnoreCase(ctx.header("Transfer-Encoding"));
+            if (length > MAX_BODY_BYTES || (chunked && ctx.bodyAsBytes().length > MAX_BODY_BYTES)) {
                 throw new ApiException(ErrorKind.TOO_LARGE, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
             }
             ctx.queryParamMap().forEach((name, values) -> {

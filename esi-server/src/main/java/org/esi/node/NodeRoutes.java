@@ -46,6 +46,12 @@ public final class NodeRoutes {
     private static final Set<String> LIST_PARAMS = Set.of("owner", "lessee", "project", "resource_class", "provision_state",
             "maintenance", "associated", "driver", "fields", "limit", "marker", "sort_key", "sort_dir", "detail");
 
+    /** Fields a list can show without reading the node's JSON columns. */
+    private static final Set<String> LEAN_FIELDS = Set.of("uuid", "name", "driver", "power_state", "target_power_state",
+            "provision_state", "target_provision_state", "maintenance", "maintenance_reason", "last_error", "reservation",
+            "resource_class", "instance_uuid", "description", "owner", "lessee", "console_enabled", "created_at", "updated_at",
+            "provision_updated_at", "inspection_finished_at", "links", "ports", "states");
+
     private final NodeService nodes;
     private final BaseUrl baseUrl;
 
@@ -139,7 +145,7 @@ public final class NodeRoutes {
         if (query.marker().isPresent() && nodes.store().node(query.marker().get()).isEmpty()) {
             throw ApiException.badRequest("Marker " + query.marker().get() + " does not name a node");
         }
-        List<Node> found = nodes.store().list(query);
+        List<Node> found = nodes.store().list(query, LEAN_FIELDS.containsAll(fields));
         boolean more = found.size() > limit;
         List<Node> page = more ? found.subList(0, limit) : found;
         String base = baseUrl.of(call.ctx());

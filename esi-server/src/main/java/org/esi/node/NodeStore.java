@@ -52,7 +52,20 @@ public final class NodeStore {
     }
 
     public List<Node> list(NodeQuery q) {
-        StringBuilder sql = new StringBuilder("select * from node where true");
+        return list(q, false);
+    }
+
+    /** Columns a short list needs; the JSON columns are left out so no row pays for parsing them. */
+    private static final String LEAN_COLUMNS = "uuid, name, driver, power_state, target_power_state, provision_state, "
+            + "target_provision_state, maintenance, maintenance_reason, last_error, reservation, resource_class, instance_uuid, "
+            + "description, owner, lessee, console_enabled, created_at, updated_at, provision_updated_at, inspection_finished_at";
+
+    /**
+     * A page of nodes. {@code lean} reads no JSON columns (driver_info, properties, ...): those come back
+     * empty, for list views that do not show them.
+     */
+    public List<Node> list(NodeQuery q, boolean lean) {
+        StringBuilder sql = new StringBuilder("select " + (lean ? LEAN_COLUMNS : "*") + " from node where true");
         Map<String, Object> args = new LinkedHashMap<>();
         q.visibleTo().ifPresent(p -> {
             sql.append(" and (owner = :visible or lessee = :visible)");
@@ -85,9 +98,22 @@ public final class NodeStore {
         return jdbi.withHandle(h -> {
             Query query = h.createQuery(sql.toString());
             args.forEach(query::bind);
-            return query.map((rs, c) -> node(rs)).list();
+            return lean ? query.map((rs, c) -> leanNode(rs)).list() : query.map((rs, c) -> node(rs)).list();
         });
     }
+
+    private Node leanNode(ResultSet rs) throws SQLException {
+        return new Node(rs.getObject("uuid", UUID.class), rs.getString("name"), rs.getString("driver"), EMPTY, EMPTY,
+                rs.getString("power_state"), rs.getString("target_power_state"), rs.getString("provision_state"),
+                rs.getString("target_provision_state"), rs.getBoolean("maintenance"), rs.getString("maintenance_reason"),
+                rs.getString("last_error"), rs.getString("reservation"), rs.getString("resource_class"), EMPTY, EMPTY,
+                rs.getObject("instance_uuid", UUID.class), EMPTY, rs.getString("description"), rs.getString("owner"),
+                rs.getString("lessee"), rs.getBoolean("console_enabled"), List.of(), instant(rs, "created_at"),
+                instant(rs, "updated_at"), instant(rs, "provision_updated_at"), instant(rs, "inspection_finished_at"));
+    }
+
+    /** Shared and never handed out for writing: lean nodes only feed list views. */
+    private static final ObjectNode EMPTY = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
 
     private static void eq(StringBuilder sql, Map<String, Object> args, String column, Object value) {
         sql.append(" and ").append(column).append(" = :").append(column);
