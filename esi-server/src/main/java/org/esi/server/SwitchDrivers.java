@@ -2,6 +2,7 @@ package org.esi.server;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.esi.drivers.net.linuxbridge.LinuxBridgeDriver;
 import org.esi.spi.net.SwitchDriver;
 
 /** The switch drivers a production server offers. */
@@ -10,6 +11,7 @@ final class SwitchDrivers {
 
     static List<SwitchDriver> standard() {
         List<SwitchDriver> drivers = new ArrayList<>();
+        drivers.add(new LinuxBridgeDriver());
         return drivers;
     }
 }

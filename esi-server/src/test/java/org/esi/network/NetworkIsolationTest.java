@@ -1,0 +1,175 @@
+package org.esi.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.esi.drivers.fake.FakeHardwareDriver;
+import org.esi.drivers.net.linuxbridge.LinuxBridgeDriver;
+import org.esi.testing.TestClient;
+import org.esi.testing.TestingEsiServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tenant isolation end to end: four network namespaces are the nodes, cabled by veth pairs into a Linux
+ * bridge in a fifth namespace that the service drives with its linux-bridge driver. Two lessees build
+ * their own networks through the API; only nodes on the same network can reach each other; detach and
+ * lease end leave the ports idle. Needs root and iproute2, fails otherwise unless ESI_SKIP_NETWORK_TESTS=1.
+ */
+class NetworkIsolationTest {
+    static final String TAG = "i" + UUID.randomUUID().toString().substring(0, 5);
+    static final String SW = TAG + "sw";
+    static final String[] NS = {TAG + "1", TAG + "2", TAG + "3", TAG + "4"};
+    static final String[] PORT = {TAG + "p1", TAG + "p2", TAG + "p3", TAG + "p4"};
+    static final String[] IP = {"10.98.0.1", "10.98.0.2", "10.98.0.3", "10.98.0.4"};
+    static TestingEsiServer server;
+
+    @BeforeAll
+    static void cable() throws Exception {
+        if (run("ip", "netns", "add", SW).code() != 0) {
+            if ("1".equals(System.getenv("ESI_SKIP_NETWORK_TESTS"))) {
+                org.junit.jupiter.api.Assumptions.abort("no network namespaces and ESI_SKIP_NETWORK_TESTS=1");
+            }
+            throw new IllegalStateException("cannot create network namespaces (needs root and iproute2), or set ESI_SKIP_NETWORK_TESTS=1");
+        }
+        ok(SW, "ip", "link", "add", "br0", "type", "bridge");
+        ok(SW, "ip", "link", "set", "br0", "up");
+        for (int i = 0; i < 4; i++) {
+            ok(null, "ip", "netns", "add", NS[i]);
+            String nic = TAG + "n" + i;
+            ok(null, "ip", "link", "add", nic, "type", "veth", "peer", "name", PORT[i]);
+            ok(null, "ip", "link", "set", nic, "netns", NS[i]);
+            ok(null, "ip", "link", "set", PORT[i], "netns", SW);
+            ok(SW, "ip", "link", "set", PORT[i], "up");
+            ok(NS[i], "ip", "link", "set", "lo", "up");
+            ok(NS[i], "ip", "addr", "add", IP[i] + "/24", "dev", nic);
+            ok(NS[i], "ip", "link", "set", nic, "up");
+        }
+        server = TestingEsiServer.start(Map.of(), Clock.systemUTC(), new FakeHardwareDriver(), List.of(new LinuxBridgeDriver()));
+    }
+
+    @AfterAll
+    static void uncable() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        for (String ns : NS) {
+            run("ip", "netns", "del", ns);
+        }
+        run("ip", "netns", "del", SW);
+    }
+
+    @Test
+    void twoLesseesNetworksAreIsolatedAndLeaseEndLeavesPortsIdle() throws Exception {
+        TestClient http = server.client();
+        String admin = server.adminToken();
+        String ownerProject = server.createProject("iso-owner", null);
+        String redProject = server.createProject("iso-red", null);
+        String blueProject = server.createProject("iso-blue", null);
+        String owner = server.userToken("iso-owner-user", ownerProject, "owner");
+        String red = server.userToken("iso-red-user", redProject, "lessee");
+        String blue = server.userToken("iso-blue-user", blueProject, "lessee");
+        http.post("/network/v1/switches", admin, Map.of("name", "lab", "driver", "linux-bridge", "address", "netns:" + SW + "/br0")).expect(201);
+
+        List<String> leases = new ArrayList<>();
+        Instant start = Instant.now().plusSeconds(1);
+        for (int i = 0; i < 4; i++) {
+            String node = TAG + "-node" + i;
+            http.post("/baremetal/v1/nodes", owner, Map.of("name", node, "driver", "fake-hardware")).expect(201);
+            http.post("/baremetal/v1/ports", owner, Map.of("node_uuid", node, "address", String.format("52:54:00:98:00:%02x", i),
+                    "local_link_connection", Map.of("switch_info", "lab", "port_id", PORT[i]))).expect(201);
+            leases.add(http.post("/lease/v1/leases", owner, Map.of("resource_uuid", node, "project_id", i < 2 ? redProject : blueProject,
+                    "start_time", start.toString(), "end_time", start.plusSeconds(3600).toString())).expect(201).json().path("uuid").asText());
+        }
+        for (String l : leases) {
+            awaitLease(http, owner, l, "active");
+        }
+        assertThat(ping(0, IP[1])).as("uncabled ports carry nothing").isFalse();
+
+        http.post("/network/v1/networks", red, Map.of("name", "red-net")).expect(201);
+        http.post("/network/v1/networks", blue, Map.of("name", "blue-net")).expect(201);
+        String redAttach = null;
+        for (int i = 0; i < 4; i++) {
+            String token = i < 2 ? red : blue;
+            JsonNode a = http.post("/network/v1/nodes/" + TAG + "-node" + i + "/attachments", token,
+                    Map.of("network", i < 2 ? "red-net" : "blue-net")).expect(201).json();
+            assertThat(a.path("status").asText()).isEqualTo("active");
+            if (i == 1) {
+                redAttach = a.path("id").asText();
+            }
+        }
+        // A lessee cannot use the other's network or node.
+        http.post("/network/v1/nodes/" + TAG + "-node2/attachments", red, Map.of("network", "red-net")).expect(404);
+
+        assertThat(ping(0, IP[1])).as("red nodes reach each other").isTrue();
+        assertThat(ping(2, IP[3])).as("blue nodes reach each other").isTrue();
+        assertThat(ping(0, IP[2])).as("red cannot reach blue").isFalse();
+        assertThat(ping(1, IP[3])).as("red cannot reach blue").isFalse();
+
+        http.delete("/network/v1/nodes/" + TAG + "-node1/attachments/" + redAttach, red).expect(204);
+        assertThat(ping(0, IP[1])).as("after detach nothing reaches node 1").isFalse();
+        assertThat(master(PORT[1])).isEmpty();
+
+        http.delete("/lease/v1/leases/" + leases.get(3), owner).expect(200);
+        awaitLease(http, owner, leases.get(3), "deleted");
+        assertThat(master(PORT[3])).as("lease end returns the port to idle").isEmpty();
+        assertThat(ping(2, IP[3])).isFalse();
+        assertThat(http.get("/network/v1/nodes/" + TAG + "-node3/attachments", owner).json().path("attachments")).isEmpty();
+    }
+
+    private static void awaitLease(TestClient http, String token, String lease, String status) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (Instant.now().isBefore(deadline)) {
+            if (status.equals(http.get("/lease/v1/leases/" + lease, token).json().path("status").asText())) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("lease " + lease + " never reached " + status);
+    }
+
+    private static String master(String port) throws Exception {
+        String out = run("ip", "netns", "exec", SW, "ip", "-j", "link", "show", "dev", port).out();
+        int i = out.indexOf("\"master\":\"");
+        return i < 0 ? "" : out.substring(i + 10, out.indexOf('"', i + 10));
+    }
+
+    private static boolean ping(int from, String to) throws Exception {
+        return run("ip", "netns", "exec", NS[from], "ping", "-c", "1", "-W", "1", to).code() == 0;
+    }
+
+    record Result(int code, String out) {}
+
+    private static void ok(String ns, String... cmd) throws Exception {
+        List<String> full = new ArrayList<>();
+        if (ns != null) {
+            full.addAll(List.of("ip", "netns", "exec", ns));
+        }
+        full.addAll(Arrays.asList(cmd));
+        Result r = run(full.toArray(new String[0]));
+        if (r.code() != 0) {
+            throw new IllegalStateException(String.join(" ", full) + " failed: " + r.out());
+        }
+    }
+
+    private static Result run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Result(-1, "timed out");
+        }
+        return new Result(p.exitValue(), out);
+    }
+}
