@@ -39,6 +39,7 @@ public final class NodeTasks implements AutoCloseable {
     private final NodeService nodes;
     private final DriverRegistry drivers;
     private final EventStore events;
+    private final PxeBoot pxe;
     private final Clock clock;
     private final String instanceId;
     private final Semaphore bmcSlots;
@@ -50,12 +51,13 @@ public final class NodeTasks implements AutoCloseable {
     private final Thread loop;
     private Instant nextPowerSync;
 
-    public NodeTasks(NodeStore store, NodeService nodes, DriverRegistry drivers, EventStore events, Clock clock, int maxConcurrent,
-                     Duration powerSyncInterval) {
+    public NodeTasks(NodeStore store, NodeService nodes, DriverRegistry drivers, EventStore events, PxeBoot pxe, Clock clock,
+                     int maxConcurrent, Duration powerSyncInterval) {
         this.store = store;
         this.nodes = nodes;
         this.drivers = drivers;
         this.events = events;
+        this.pxe = pxe;
         this.clock = clock;
         this.instanceId = "esi-" + UUID.randomUUID().toString().substring(0, 8);
         this.bmcSlots = new Semaphore(maxConcurrent);
@@ -181,6 +183,7 @@ public final class NodeTasks implements AutoCloseable {
                     finishProvision(node.uuid(), t.get().done(), null, PowerState.OFF);
                 }
                 case "deleting" -> {
+                    pxe.revoke(node.uuid());
                     bmc.setPower(PowerAction.OFF);
                     // Deleting continues as cleaning towards available, as Ironic does.
                     store.jdbi().useHandle(h -> h.createUpdate("""
@@ -207,7 +210,10 @@ public final class NodeTasks implements AutoCloseable {
         }
     }
 
-    /** Virtual media where the BMC has it (Redfish), PXE into the service's iPXE script otherwise. */
+    /**
+     * Virtual media where the BMC has it (Redfish); otherwise (IPMI) PXE, chaining to the iPXE script this
+     * service serves at a per-deploy URL (see {@link PxeBoot}).
+     */
     private void deploy(Node node, BmcSession bmc) throws BmcException {
         String image = node.instanceInfo().path("image_source").asText(null);
         if (image == null || image.isBlank()) {
@@ -228,8 +234,27 @@ public final class NodeTasks implements AutoCloseable {
             }
             virtualMedia = false;
         }
+        if (virtualMedia) {
+            // A rebuild may move a node from PXE to virtual media; its old script must not stay reachable.
+            pxe.revoke(node.uuid());
+        } else {
+            preparePxe(node);
+        }
         bmc.setBootDevice(new BootSetting(virtualMedia ? BootDevice.CDROM : BootDevice.PXE, false));
         bmc.setPower(PowerAction.REBOOT);
+    }
+
+    /** Checks the script can be written before the boot device changes, then issues this deploy's token. */
+    private void preparePxe(Node node) throws BmcException {
+        try {
+            PxeImage.from(node.instanceInfo());
+        } catch (IllegalArgumentException e) {
+            throw new BmcException(BmcException.Kind.CONFIGURATION, e.getMessage());
+        }
+        pxe.issue(node.uuid());
+        // The URL carries the token, so it goes to driver_internal_info (secret readers only), not the log.
+        log.info("Node {} has no virtual media; it PXE-boots the script at its driver_internal_info.{}", node.uuid(),
+                PxeBoot.SCRIPT_URL_KEY);
     }
 
     private void power(Node node) {
@@ -263,6 +288,10 @@ public final class NodeTasks implements AutoCloseable {
     }
 
     private void finishProvision(UUID uuid, String state, String error, PowerState power) {
+        if (!PxeBoot.BOOTABLE_STATES.contains(state)) {
+            // A failed deploy, or any other end, leaves no boot script behind.
+            pxe.revoke(uuid);
+        }
         Instant now = clock.instant();
         store.jdbi().useHandle(h -> h.createUpdate("""
                         update node set provision_state = :s, target_provision_state = null, last_error = :err,

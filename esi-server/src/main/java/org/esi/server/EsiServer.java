@@ -56,6 +56,8 @@ import org.esi.node.NodeRules;
 import org.esi.node.NodeService;
 import org.esi.node.NodeStore;
 import org.esi.node.PortRoutes;
+import org.esi.node.PxeBoot;
+import org.esi.node.PxeBootRoutes;
 import org.esi.persistence.Database;
 import org.esi.persistence.EmbeddedPostgres;
 import org.esi.policy.Policy;
@@ -158,6 +160,7 @@ public final class EsiServer implements AutoCloseable {
             tokens.purgeExpired();
 
             BaseUrl baseUrl = new BaseUrl(config.publicUrl());
+            Javalin app = HttpServerFactory.create(config, json);
             HttpApi api = new HttpApi(json, policy, tokens);
             api.get("/", Access.anonymous(), call -> call.ctx().json(RootDocument.body(baseUrl.of(call.ctx()))));
             new KeystoneRoutes(identity, tokens, new LoginLimiter(clock, 10, Duration.ofMinutes(5)), baseUrl, List.of(
@@ -172,7 +175,10 @@ public final class EsiServer implements AutoCloseable {
             nodeRoutes.register(api);
             new PortRoutes(nodes, baseUrl, clock).register(api);
             EventStore events = new EventStore(database.jdbi());
-            nodeTasks = new NodeTasks(nodeStore, nodes, drivers, events, clock, HARDWARE_CONCURRENCY, POWER_SYNC_INTERVAL);
+            // Nodes reach the service at its public URL; without one, at the address it listens on (read once started).
+            PxeBoot pxe = new PxeBoot(nodeStore, clock, () -> config.publicUrl().orElseGet(() -> localUrl(config, app.port())));
+            new PxeBootRoutes(pxe).register(api);
+            nodeTasks = new NodeTasks(nodeStore, nodes, drivers, events, pxe, clock, HARDWARE_CONCURRENCY, POWER_SYNC_INTERVAL);
             new HardwareRoutes(nodes, nodeRoutes, drivers, nodeTasks, clock).register(api);
             NodeHandback handback = new NodeHandback(nodeStore, nodes, drivers, nodeTasks, clock, Duration.ofSeconds(20));
 
@@ -197,7 +203,6 @@ public final class EsiServer implements AutoCloseable {
                     LeaseTimes::parse, LeaseTimes::format).register(api);
             scheduler = new LifecycleScheduler(leaseStore, lifecycle, clock, 4, database::dedicatedConnection);
 
-            Javalin app = HttpServerFactory.create(config, json);
             api.install(app);
             new org.esi.node.ConsoleRoutes(nodes, drivers, tokens, policy).install(app);
             app.start(config.listenAddress(), config.listenPort());
@@ -240,7 +245,11 @@ public final class EsiServer implements AutoCloseable {
     }
 
     public String url() {
-        return (config.tls() ? "https" : "http") + "://" + hostForUrl(config.listenAddress()) + ":" + port();
+        return localUrl(config, port());
+    }
+
+    private static String localUrl(EsiConfig config, int port) {
+        return (config.tls() ? "https" : "http") + "://" + hostForUrl(config.listenAddress()) + ":" + port;
     }
 
     private static String hostForUrl(String address) {

@@ -118,22 +118,11 @@ class HardwareApiTest {
     }
 
     private static void provision(String node, String verb, String expected) throws Exception {
-        http.put("/baremetal/v1/nodes/" + node + "/states/provision", admin, Map.of("target", verb)).expect(202);
-        JsonNode n = await(node, x -> !ProvisionStateMachine.WORKING.contains(x.path("provision_state").asText()));
-        assertThat(n.path("provision_state").asText()).as("after " + verb + ": " + n.path("last_error")).isEqualTo(expected);
+        new NodeWaits(http, admin).provision(node, verb, expected);
     }
 
     private static JsonNode await(String node, java.util.function.Predicate<JsonNode> done) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
-        JsonNode n;
-        do {
-            n = http.get("/baremetal/v1/nodes/" + node, admin).expect(200).json();
-            if (done.test(n)) {
-                return n;
-            }
-            Thread.sleep(50);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("node " + node + " never got there: " + n);
+        return new NodeWaits(http, admin).await(node, done);
     }
 
     private static JsonNode awaitLease(String token, String lease, String status) throws InterruptedException {

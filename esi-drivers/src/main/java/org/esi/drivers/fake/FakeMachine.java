@@ -46,6 +46,7 @@ public final class FakeMachine {
     private int failuresLeft;
     private BmcException.Kind failureKind = BmcException.Kind.DEVICE_ERROR;
     private Duration delay = Duration.ZERO;
+    private boolean virtualMediaSupported = true;
 
     FakeMachine(String key, Clock clock) {
         this.key = key;
@@ -128,6 +129,19 @@ public final class FakeMachine {
         return delay;
     }
 
+    /**
+     * Whether the BMC has virtual media. Off, it behaves as an IPMI BMC does: inserting or ejecting media
+     * fails as UNSUPPORTED, so deploys take the PXE path.
+     */
+    public synchronized FakeMachine virtualMediaSupported(boolean supported) {
+        this.virtualMediaSupported = supported;
+        return this;
+    }
+
+    public synchronized boolean virtualMediaSupported() {
+        return virtualMediaSupported;
+    }
+
     /** An action applied to the machine's state under its lock; returns the operation's result. */
     @FunctionalInterface
     interface Action<T> {
@@ -159,7 +173,14 @@ public final class FakeMachine {
                 throw new BmcException(failureKind, "injected failure of " + name + " on fake machine " + key
                         + " (" + failuresLeft + " more to come)");
             }
-            T result = action.apply(this);
+            T result;
+            try {
+                result = action.apply(this);
+            } catch (BmcException e) {
+                // An operation the machine refuses (e.g. no virtual media) is still one it received.
+                record(name, argument, e.kind());
+                throw e;
+            }
             record(name, argument, null);
             return result;
         }

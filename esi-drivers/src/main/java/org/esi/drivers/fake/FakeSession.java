@@ -59,6 +59,7 @@ final class FakeSession implements BmcSession {
     public void insertVirtualMedia(URI image) throws BmcException {
         Objects.requireNonNull(image, "image");
         machine.perform("insertVirtualMedia", image.toString(), m -> {
+            requireVirtualMedia(m);
             m.setVirtualMediaLocked(image);
             return null;
         });
@@ -67,9 +68,17 @@ final class FakeSession implements BmcSession {
     @Override
     public void ejectVirtualMedia() throws BmcException {
         machine.perform("ejectVirtualMedia", "", m -> {
+            requireVirtualMedia(m);
             m.setVirtualMediaLocked(null);
             return null;
         });
+    }
+
+    private static void requireVirtualMedia(FakeMachine m) throws BmcException {
+        if (!m.virtualMediaSupported()) {
+            // The same refusal the SPI's default gives, as the IPMI driver does.
+            throw new BmcException(BmcException.Kind.UNSUPPORTED, "this BMC has no virtual media");
+        }
     }
 
     /** An echo console: what is typed comes back, as a serial line with local echo would show it. */

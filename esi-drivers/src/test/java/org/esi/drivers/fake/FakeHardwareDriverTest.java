@@ -85,6 +85,19 @@ class FakeHardwareDriverTest {
     }
 
     @Test
+    void withoutVirtualMediaTheBmcRefusesAsIpmiDoes() throws Exception {
+        BmcSession s = driver.open(Map.of("fake_id", "ipmi-like"));
+        FakeMachine m = driver.machine("ipmi-like").virtualMediaSupported(false);
+        assertThatThrownBy(() -> s.insertVirtualMedia(URI.create("http://images/boot.iso")))
+                .isInstanceOfSatisfying(BmcException.class, e -> assertThat(e.kind()).isEqualTo(BmcException.Kind.UNSUPPORTED));
+        assertThatThrownBy(s::ejectVirtualMedia)
+                .isInstanceOfSatisfying(BmcException.class, e -> assertThat(e.kind()).isEqualTo(BmcException.Kind.UNSUPPORTED));
+        assertThat(m.virtualMedia()).isEmpty();
+        assertThat(m.operations()).extracting(FakeMachine.Operation::failedWith)
+                .containsExactly(BmcException.Kind.UNSUPPORTED, BmcException.Kind.UNSUPPORTED);
+    }
+
+    @Test
     void delayMakesOperationsSlowWithoutBlockingInspection() throws Exception {
         BmcSession s = driver.open(Map.of("fake_id", "slow"));
         FakeMachine m = driver.machine("slow").delay(Duration.ofMillis(300));
