@@ -142,7 +142,8 @@ public final class HttpApi {
             if (route.access() instanceof Access.Rule) {
                 String token = ctx.header("X-Auth-Token");
                 if (token == null || token.isBlank()) {
-                    throw ApiException.unauthorized("The request you have made requires authentication (no X-Auth-Token).");
+                    token = BrowserSession.apiToken(ctx).orElseThrow(
+                            () -> ApiException.unauthorized("The request you have made requires authentication (no X-Auth-Token)."));
                 }
                 caller = tokens.validate(token.trim()).orElseThrow(
                         () -> ApiException.unauthorized("The token is unknown, expired or revoked."));

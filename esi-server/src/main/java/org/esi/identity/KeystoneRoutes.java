@@ -29,18 +29,18 @@ public final class KeystoneRoutes {
 
     private final IdentityService identity;
     private final TokenService tokens;
-    private final LoginLimiter limiter;
+    private final Authenticator authenticator;
     private final BaseUrl baseUrl;
     private final List<CatalogEntry> catalog;
 
     /** One service in the token's catalog: its type, name, and path under the base URL. */
     public record CatalogEntry(String type, String name, String path) {}
 
-    public KeystoneRoutes(IdentityService identity, TokenService tokens, LoginLimiter limiter, BaseUrl baseUrl,
+    public KeystoneRoutes(IdentityService identity, TokenService tokens, Authenticator authenticator, BaseUrl baseUrl,
                           List<CatalogEntry> catalog) {
         this.identity = identity;
         this.tokens = tokens;
-        this.limiter = limiter;
+        this.authenticator = authenticator;
         this.baseUrl = baseUrl;
         this.catalog = List.copyOf(catalog);
     }
@@ -96,87 +96,8 @@ public final class KeystoneRoutes {
     // --- tokens
 
     private void login(Call call) {
-        ObjectNode body = call.bodyObject();
-        Jsons.requireOnly(body, Set.of("auth"), "the request");
-        ObjectNode auth = Jsons.requireObject(body, "auth");
-        Jsons.requireOnly(auth, Set.of("identity", "scope"), "auth");
-        ObjectNode id = Jsons.requireObject(auth, "identity");
-        JsonNode methods = id.get("methods");
-        if (methods == null || !methods.isArray() || methods.isEmpty()) {
-            throw ApiException.badRequest("auth.identity.methods must be a non-empty list");
-        }
-        String method = methods.get(0).asText();
-        String address = call.ctx().ip();
-        User user;
-        if (method.equals("password")) {
-            ObjectNode pw = Jsons.requireObject(id, "password");
-            ObjectNode u = Jsons.requireObject(pw, "user");
-            Jsons.requireOnly(u, Set.of("id", "name", "password", "domain"), "auth.identity.password.user");
-            String userKey = Optional.ofNullable(Jsons.optString(u, "id")).orElseGet(() -> Jsons.optString(u, "name"));
-            if (userKey == null) {
-                throw ApiException.badRequest("auth.identity.password.user needs a name or an id");
-            }
-            checkDomain(u);
-            String password = Jsons.requireString(u, "password");
-            if (limiter.blocked(userKey, address)) {
-                throw new ApiException(ErrorKind.TOO_MANY_REQUESTS, "Too many failed logins; wait a few minutes and try again.");
-            }
-            Optional<User> found = identity.findUser(userKey);
-            if (found.isEmpty()) {
-                identity.hasher().burn(password);
-            }
-            if (found.isEmpty() || !found.get().enabled() || !identity.hasher().verify(password, found.get().passwordHash())) {
-                limiter.failed(userKey, address);
-                throw ApiException.unauthorized("The request you have made requires authentication.");
-            }
-            limiter.succeeded(userKey);
-            user = found.get();
-        } else if (method.equals("token")) {
-            ObjectNode t = Jsons.requireObject(id, "token");
-            String existing = Jsons.requireString(t, "id");
-            IdentityStore.TokenRow row = tokens.row(existing)
-                    .orElseThrow(() -> ApiException.unauthorized("The request you have made requires authentication."));
-            user = identity.user(row.userId());
-        } else {
-            throw ApiException.unauthorized("Unsupported authentication method: " + Jsons.clip(method));
-        }
-        Project project = scope(auth, user);
-        if (!project.enabled() || identity.store().roles(user.id(), project.id()).isEmpty()) {
-            throw ApiException.unauthorized("User has no role on the requested project.");
-        }
-        TokenService.Issued issued = tokens.issue(user, project);
+        TokenService.Issued issued = authenticator.authenticate(call.bodyObject(), call.ctx().ip());
         call.ctx().status(201).header("X-Subject-Token", issued.token()).json(tokenBody(call.ctx(), issued.row()));
-    }
-
-    private Project scope(ObjectNode auth, User user) {
-        ObjectNode scope = Jsons.optObject(auth, "scope");
-        if (scope == null) {
-            if (user.defaultProjectId() == null) {
-                throw ApiException.badRequest("A project scope is required (auth.scope.project), and the user has no default project");
-            }
-            return identity.project(user.defaultProjectId());
-        }
-        Jsons.requireOnly(scope, Set.of("project"), "auth.scope");
-        ObjectNode p = Jsons.requireObject(scope, "project");
-        Jsons.requireOnly(p, Set.of("id", "name", "domain"), "auth.scope.project");
-        checkDomain(p);
-        String key = Optional.ofNullable(Jsons.optString(p, "id")).orElseGet(() -> Jsons.optString(p, "name"));
-        if (key == null) {
-            throw ApiException.badRequest("auth.scope.project needs a name or an id");
-        }
-        return identity.findProject(key).orElseThrow(() -> ApiException.unauthorized("User has no role on the requested project."));
-    }
-
-    /** There is one domain; naming another is a client mistake worth saying so. */
-    private static void checkDomain(ObjectNode holder) {
-        ObjectNode domain = Jsons.optObject(holder, "domain");
-        if (domain == null) {
-            return;
-        }
-        String d = Optional.ofNullable(Jsons.optString(domain, "id")).orElseGet(() -> Jsons.optString(domain, "name"));
-        if (d != null && !d.equalsIgnoreCase("default")) {
-            throw ApiException.unauthorized("Unknown domain: only 'default' exists");
-        }
     }
 
     private void validate(Call call) {

@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.esi.http.ApiException;
+import org.esi.http.BrowserSession;
 import org.esi.http.Caller;
 import org.esi.http.TokenValidator;
 import org.esi.policy.Policy;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The interactive serial console over a WebSocket: {@code /baremetal/v1/nodes/{ident}/console/stream}.
- * The upgrade request authenticates with the {@code X-Auth-Token} header (never a query parameter, so the
- * token stays out of URLs and access logs) and is refused with an HTTP error before any upgrade: 401
+ * The upgrade request authenticates with the {@code X-Auth-Token} header, or the web console's session
+ * cookie from a page of this origin (never a query parameter, so the token stays out of URLs and access logs) and is refused with an HTTP error before any upgrade: 401
  * without a valid token, 404 for a node the caller may not see, 403 when the console rule denies, 409
  * when the node's console is disabled or another session holds it. Bytes are piped both ways between the
  * socket (binary frames; text frames are taken as UTF-8) and the driver's {@link ConsoleStream}; the BMC
@@ -88,7 +89,8 @@ public final class ConsoleRoutes {
     private void beforeUpgrade(Context ctx) {
         String token = ctx.header("X-Auth-Token");
         if (token == null || token.isBlank()) {
-            throw ApiException.unauthorized("The request you have made requires authentication (no X-Auth-Token).");
+            token = BrowserSession.websocketToken(ctx).orElseThrow(
+                    () -> ApiException.unauthorized("The request you have made requires authentication (no X-Auth-Token)."));
         }
         Caller caller = tokens.validate(token.trim()).orElseThrow(() -> ApiException.unauthorized("The token is unknown, expired or revoked."));
         String ident = ctx.pathParam("ident");

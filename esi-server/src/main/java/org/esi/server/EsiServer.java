@@ -40,6 +40,8 @@ import org.esi.lease.LifecycleScheduler;
 import org.esi.identity.IdentityRules;
 import org.esi.identity.IdentityService;
 import org.esi.identity.IdentityStore;
+import org.esi.identity.Authenticator;
+import org.esi.ui.UiRoutes;
 import org.esi.identity.KeystoneRoutes;
 import org.esi.identity.LoginLimiter;
 import org.esi.identity.PasswordHasher;
@@ -163,10 +165,12 @@ public final class EsiServer implements AutoCloseable {
             Javalin app = HttpServerFactory.create(config, json);
             HttpApi api = new HttpApi(json, policy, tokens);
             api.get("/", Access.anonymous(), call -> call.ctx().json(RootDocument.body(baseUrl.of(call.ctx()))));
-            new KeystoneRoutes(identity, tokens, new LoginLimiter(clock, 10, Duration.ofMinutes(5)), baseUrl, List.of(
+            Authenticator authenticator = new Authenticator(identity, tokens, new LoginLimiter(clock, 10, Duration.ofMinutes(5)));
+            new KeystoneRoutes(identity, tokens, authenticator, baseUrl, List.of(
                     new KeystoneRoutes.CatalogEntry("identity", "keystone", "/identity/v3"),
                     new KeystoneRoutes.CatalogEntry("baremetal", "ironic", "/baremetal"),
                     new KeystoneRoutes.CatalogEntry("lease", "esi-leap", "/lease"))).register(api);
+            new UiRoutes(authenticator, tokens, clock).register(api);
             LeaseStore leaseStore = new LeaseStore(database.jdbi(), json);
             NodeStore nodeStore = new NodeStore(database.jdbi(), json);
             DriverRegistry drivers = new DriverRegistry(List.of(tuning.fakeHardware(), new IpmiDriver(), new RedfishDriver()));

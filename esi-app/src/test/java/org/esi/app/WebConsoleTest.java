@@ -1,0 +1,283 @@
+package org.esi.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.esi.testing.TestClient;
+import org.esi.testing.TestingEsiServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in Debian's headless Chromium, as its users would use it: a lessee finds an offer and
+ * claims a window by dragging on its free bar, an owner offers a node by the form and sees it on the
+ * node's timeline, and a lessee of another project sees none of that. Screenshots of every page go to
+ * {@code target/ui-screenshots/} for a reviewer.
+ */
+class WebConsoleTest {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Path SHOTS = Path.of("target", "ui-screenshots");
+
+    static TestingEsiServer esi;
+    static TestClient http;
+    static String ownerProject;
+    static String lesseeProject;
+    static String otherProject;
+    static String bigNode;
+    static String smallNode;
+    WebDriver browser;
+    WebDriverWait wait;
+
+    @BeforeAll
+    static void start() throws IOException {
+        boolean ci = "true".equals(System.getenv("CI"));
+        assumeTrue(ci || (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)),
+                "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
+        esi = TestingEsiServer.start();
+        http = esi.client();
+        ownerProject = esi.createProject("ui-owners", null);
+        lesseeProject = esi.createProject("ui-lessees", null);
+        otherProject = esi.createProject("ui-others", null);
+        String owner = esi.userToken("olive", ownerProject, "owner");
+        esi.userToken("lena", lesseeProject, "lessee");
+        esi.userToken("bob", otherProject, "lessee");
+        bigNode = http.post("/baremetal/v1/nodes", owner, Map.of("name", "rack1-big", "driver", "fake-hardware",
+                "resource_class", "baremetal", "properties", Map.of("cpus", 32, "memory_mb", 262144))).expect(201).json().path("uuid").asText();
+        smallNode = http.post("/baremetal/v1/nodes", owner, Map.of("name", "rack1-small", "driver", "fake-hardware",
+                "resource_class", "baremetal", "properties", Map.of("cpus", 8, "memory_mb", 32768))).expect(201).json().path("uuid").asText();
+        Instant from = Instant.now().truncatedTo(ChronoUnit.HOURS);
+        for (String node : List.of(bigNode, smallNode)) {
+            http.post("/lease/v1/offers", owner, Map.of("resource_uuid", node, "start_time", from.toString(),
+                    "end_time", from.plus(10, ChronoUnit.DAYS).toString())).expect(201);
+        }
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (esi != null) {
+            esi.close();
+        }
+    }
+
+    @BeforeEach
+    void openBrowser() {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                "--lang=en-US");
+        // The driver is named outright, so Selenium never tries to download one.
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void aLesseeFindsAnOfferClaimsAWindowOnItsBarAndSeesTheLease() {
+        logIn("lena", "ui-lessees");
+        shot("01-lessee-offers");
+        // Both nodes are offered; the property filter leaves the big one.
+        assertThat(browser.findElements(By.cssSelector(".tl-row .tl-track.pickable"))).hasSize(2);
+        browser.findElement(By.id("offer-props")).sendKeys("cpus>=16");
+        browser.findElement(By.id("offer-search")).click();
+        wait.until(d -> d.findElements(By.cssSelector(".tl-track.pickable")).size() == 1);
+        WebElement track = browser.findElement(By.cssSelector(".tl-track.pickable"));
+        String offer = track.getAttribute("data-offer");
+        assertThat(offer).isNotBlank();
+        assertThat(track.findElements(By.cssSelector(".tl-bar.free"))).isNotEmpty();
+        assertThat(browser.findElement(By.cssSelector(".tl-row .tl-label")).getText()).contains("rack1-big");
+
+        // Drag from 30% to 60% of the bar: the claim form takes that window.
+        int w = track.getSize().getWidth();
+        new Actions(browser).moveToElement(track, -w / 2 + (int) (w * 0.3), 0).clickAndHold()
+                .moveByOffset((int) (w * 0.3), 0).release().perform();
+        String from = browser.findElement(By.id("claim-from")).getDomProperty("value");
+        String to = browser.findElement(By.id("claim-to")).getDomProperty("value");
+        assertThat(from).isNotBlank();
+        assertThat(to).isGreaterThan(from);
+        assertThat(browser.findElements(By.cssSelector(".tl-sel"))).hasSize(1);
+        shot("02-lessee-picked-window");
+        browser.findElement(By.id("claim-name")).sendKeys("lena-experiment");
+        browser.findElement(By.id("claim-submit")).click();
+
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "leases"));
+        wait.until(d -> !d.findElements(By.cssSelector(".tl-bar.lease")).isEmpty());
+        assertThat(browser.findElement(By.id("alert")).getText()).contains("lena-experiment").contains("rack1-big");
+        WebElement row = browser.findElement(By.xpath("//tr[@data-lease][contains(., 'lena-experiment')]"));
+        assertThat(row.getText()).contains("lena-experiment", "rack1-big", "ui-lessees", "ui-owners", "created");
+        assertThat(row.findElement(By.cssSelector(".countdown")).getText()).startsWith("starts in");
+        assertThat(row.findElements(By.cssSelector("time[title$='UTC']"))).hasSize(2);
+        shot("03-lessee-leases");
+
+        // Someone else claims the small node while the page is open; claiming the same window is then a
+        // conflict, and the console says so in the API's words.
+        browser.get(esi.url() + "/ui/#/offers");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "offers"));
+        String smallOffer = http.get("/lease/v1/offers?resource_uuid=" + smallNode, esi.adminToken()).expect(200)
+                .json().path("offers").get(0).path("uuid").asText();
+        Instant s = Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.HOURS);
+        http.post("/lease/v1/offers/" + smallOffer + "/claim", http.login("bob", "password-bob", otherProject),
+                Map.of("start_time", s.toString(), "end_time", s.plus(1, ChronoUnit.DAYS).toString())).expect(201);
+        setValue("claim-offer", smallOffer);
+        setValue("claim-from", from);
+        setValue("claim-to", to);
+        browser.findElement(By.id("claim-submit")).click();
+        wait.until(ExpectedConditions.textMatches(By.id("alert"), java.util.regex.Pattern.compile("(?i)conflict|overlap|not available|already")));
+        assertThat(browser.findElement(By.id("alert")).getAttribute("class")).doesNotContain("ok");
+        shot("04-lessee-conflict-error");
+    }
+
+    @Test
+    void anOwnerOffersANodeByTheFormAndSeesItOnTheTimeline() {
+        logIn("olive", "ui-owners");
+        browser.get(esi.url() + "/ui/#/nodes");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "nodes"));
+        assertThat(browser.findElements(By.cssSelector("tr[data-node]"))).hasSize(2);
+        shot("05-owner-nodes");
+        browser.findElement(By.linkText("rack1-small")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "node"));
+        int before = browser.findElements(By.cssSelector("[data-row=offers] .tl-bar.offer")).size();
+        assertThat(browser.findElements(By.cssSelector(".tl-now"))).isNotEmpty();
+
+        String start = (String) js("const d = new Date(Date.now() + 12 * 86400e3); d.setMinutes(0, 0, 0);"
+                + "const p = n => String(n).padStart(2, '0');"
+                + "return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:00`;");
+        String end = (String) js("const d = new Date(Date.now() + 15 * 86400e3); d.setMinutes(0, 0, 0);"
+                + "const p = n => String(n).padStart(2, '0');"
+                + "return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:00`;");
+        setValue("new-offer-from", start);
+        setValue("new-offer-to", end);
+        browser.findElement(By.id("new-offer-name")).sendKeys("small-next-week");
+        browser.findElement(By.id("new-offer-submit")).click();
+        wait.until(d -> d.findElements(By.cssSelector("[data-row=offers] .tl-bar.offer")).size() == before + 1);
+        assertThat(browser.findElement(By.cssSelector("[data-row=offers]")).getText()).contains("small-next-week");
+        assertThat(browser.findElement(By.id("alert")).getText()).contains("small-next-week");
+        assertThat(http.get("/lease/v1/offers?resource_uuid=" + smallNode, esi.adminToken()).expect(200).body()).contains("small-next-week");
+        shot("06-owner-node-timeline");
+
+        browser.get(esi.url() + "/ui/#/usage");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "usage"));
+        assertThat(browser.findElement(By.tagName("h1")).getText()).contains("Usage");
+        shot("07-owner-usage");
+    }
+
+    @Test
+    void aLesseeOfAnotherProjectSeesNoneOfIt() {
+        String lessee = http.login("lena", "password-lena", lesseeProject);
+        TestClient.Response offers = http.get("/lease/v1/offers?resource_uuid=" + bigNode, lessee).expect(200);
+        String offer = offers.json().path("offers").get(0).path("uuid").asText();
+        Instant s = Instant.now().plus(5, ChronoUnit.DAYS).truncatedTo(ChronoUnit.HOURS);
+        String lease = http.post("/lease/v1/offers/" + offer + "/claim", lessee, Map.of("name", "lena-private",
+                "start_time", s.toString(), "end_time", s.plus(1, ChronoUnit.DAYS).toString())).expect(201).json().path("uuid").asText();
+
+        logIn("bob", "ui-others");
+        browser.get(esi.url() + "/ui/#/leases");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "leases"));
+        assertThat(browser.findElement(By.id("main")).getText()).doesNotContain("lena-private").doesNotContain("ui-lessees");
+        assertThat(browser.findElements(By.cssSelector("[data-lease='" + lease + "']"))).isEmpty();
+        shot("08-other-lessee-leases");
+        browser.get(esi.url() + "/ui/#/node/" + bigNode);
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "node"));
+        assertThat(browser.findElement(By.id("alert")).getText()).containsIgnoringCase("could not be found");
+        assertThat(browser.findElement(By.id("main")).getText()).doesNotContain("lena-private");
+        shot("09-other-lessee-foreign-node");
+    }
+
+    @Test
+    void theAdminSeesProjectsUsersAndEventsAndThePagesFitAPhone() {
+        logIn("admin", "admin");
+        browser.get(esi.url() + "/ui/#/admin");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "admin"));
+        assertThat(browser.findElement(By.id("main")).getText()).contains("ui-owners", "olive", "lena");
+        assertEveryControlHasALabel();
+        shot("10-admin");
+        browser.get(esi.url() + "/ui/#/events");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "events"));
+        wait.until(d -> d.findElement(By.id("main")).getText().contains("esi_leap.offer.create"));
+        shot("11-admin-events");
+
+        browser.manage().window().setSize(new Dimension(390, 844));
+        for (String page : List.of("offers", "leases", "nodes", "admin")) {
+            browser.get(esi.url() + "/ui/#/" + page);
+            wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", page));
+            assertEveryControlHasALabel();
+            Number overflow = (Number) js("return document.documentElement.scrollWidth - window.innerWidth;");
+            assertThat(overflow.intValue()).as(page + " scrolls sideways on a phone").isLessThanOrEqualTo(1);
+            shot("12-phone-" + page);
+        }
+        browser.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+        browser.get(esi.url() + "/ui/#/admin");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+    }
+
+    void logIn(String user, String project) {
+        browser.get(esi.url() + "/ui/");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+        browser.findElement(By.id("login-user")).sendKeys(user);
+        browser.findElement(By.id("login-password")).sendKeys(user.equals("admin") ? TestingEsiServer.ADMIN_PASSWORD : "password-" + user);
+        browser.findElement(By.id("login-project")).sendKeys(project);
+        browser.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("who-am-i"), user));
+        wait.until(d -> "false".equals(d.findElement(By.id("main")).getAttribute("aria-busy")));
+        assertThat(browser.getCurrentUrl()).doesNotContain("token").doesNotContain("password");
+        assertThat((String) js("return document.cookie;")).as("the session cookie is HttpOnly").doesNotContain("esi_session");
+    }
+
+    void assertEveryControlHasALabel() {
+        Object unlabelled = js("return [...document.querySelectorAll('input, select, button')]"
+                + ".filter(e => !(e.closest('label') || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent.trim())))"
+                + ".map(e => e.id || e.outerHTML);");
+        assertThat((List<?>) unlabelled).as("controls without a label").isEmpty();
+    }
+
+    void setValue(String id, String value) {
+        js("const e = document.getElementById(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('change'));", id, value);
+    }
+
+    Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(script, args);
+    }
+
+    void shot(String name) {
+        try {
+            Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+            Files.copy(png, SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot save screenshot " + name, e);
+        }
+    }
+}

@@ -1,0 +1,723 @@
+// ESI web console. Every action calls the same public APIs as the CLI; the session is an HttpOnly cookie
+// set by /ui/session, and each API call echoes the session's CSRF value in X-ESI-CSRF. Pages are built
+// with DOM nodes, never innerHTML, so names from the API cannot inject markup.
+'use strict';
+
+const HOUR = 3600e3;
+const DAY = 24 * HOUR;
+let session = null;
+let pageTimers = [];
+
+// ---------- small helpers
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function $(sel) { return document.querySelector(sel); }
+
+// API times are UTC, printed without an offset.
+function parseTime(s) {
+  if (!s) return null;
+  let t = String(s).replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1');
+  if (!/[zZ]|[+-]\d\d:?\d\d$/.test(t)) t += 'Z';
+  const d = new Date(t);
+  return isNaN(d) ? null : d;
+}
+
+function apiTime(d) { return d.toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+
+function utcText(d) { return d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC'); }
+
+function localText(d) {
+  if (d.getUTCFullYear() >= 9999) return 'open-ended';
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+// A time in the browser's zone, with UTC on hover.
+function timeEl(value) {
+  const d = value instanceof Date ? value : parseTime(value);
+  if (!d) return h('span', { class: 'muted' }, '—');
+  return h('time', { datetime: d.toISOString(), title: utcText(d) }, localText(d));
+}
+
+function inputValue(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function fromInput(v) {
+  if (!v) return null;
+  const d = new Date(v);
+  return isNaN(d) ? null : d;
+}
+
+function nextHour(d) { return new Date(Math.ceil(d.getTime() / HOUR) * HOUR); }
+
+function duration(ms) {
+  const neg = ms < 0;
+  let s = Math.floor(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86400); s %= 86400;
+  const hh = Math.floor(s / 3600); s %= 3600;
+  const mm = Math.floor(s / 60); s %= 60;
+  const text = d > 0 ? `${d}d ${hh}h ${mm}m` : hh > 0 ? `${hh}h ${mm}m ${s}s` : `${mm}m ${s}s`;
+  return neg ? `-${text}` : text;
+}
+
+function hasRole(...roles) { return !!session && roles.some((r) => session.roles.includes(r)); }
+
+let saidAt = 0;
+
+function say(message, ok) {
+  saidAt = Date.now();
+  const box = $('#alert');
+  box.hidden = false;
+  box.className = ok ? 'alert ok' : 'alert';
+  box.setAttribute('role', ok ? 'status' : 'alert');
+  box.textContent = message;
+}
+
+function clearSay() { const box = $('#alert'); box.hidden = true; box.textContent = ''; }
+
+// ---------- API access
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+// The APIs speak three error dialects; the words a person should read are in a different place in each.
+function errorText(status, body) {
+  if (body && typeof body === 'object') {
+    if (body.faultstring) return body.faultstring;
+    if (body.error && body.error.message) return body.error.message;
+    if (body.error_message) {
+      try {
+        const inner = JSON.parse(body.error_message);
+        if (inner.faultstring) return inner.faultstring;
+      } catch (e) { /* plain text */ }
+      return body.error_message;
+    }
+    if (body.message) return body.message;
+  }
+  return `The server answered ${status}.`;
+}
+
+async function api(method, path, body) {
+  const headers = { 'Accept': 'application/json' };
+  if (session) headers['X-ESI-CSRF'] = session.csrf;
+  if (path.startsWith('/baremetal/')) headers['X-OpenStack-Ironic-API-Version'] = 'latest';
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, 'The ESI service cannot be reached. Check your connection and try again.');
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) { try { data = JSON.parse(text); } catch (e) { data = text; } }
+  if (res.status === 401 && session && path !== '/ui/session') {
+    session = null;
+    location.hash = '#/login';
+    throw new ApiError(401, 'Your session has ended; please log in again.');
+  }
+  if (!res.ok) throw new ApiError(res.status, errorText(res.status, data));
+  return data;
+}
+
+// Runs an action, shows its error in words, and re-renders on success.
+async function act(button, work, done) {
+  if (button) button.disabled = true;
+  clearSay();
+  try {
+    const message = await work();
+    if (message) say(message, true);
+    if (done) await done();
+  } catch (e) {
+    say(e.message || String(e));
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+// ---------- timeline
+
+// rows: [{label, bars: [{start, end, kind, text, title, data}], pick: fn(start, end) | undefined}]
+function timeline(from, to, rows, opts = {}) {
+  const span = to - from;
+  const pct = (t) => Math.max(0, Math.min(100, ((t - from) / span) * 100));
+  const root = h('div', { class: 'timeline', role: 'group', 'aria-label': opts.label || 'Timeline' });
+  const axisTrack = h('div', { class: 'tl-track', 'aria-hidden': 'true' });
+  const ticks = 6;
+  for (let i = 0; i <= ticks; i++) {
+    const t = new Date(from.getTime() + (span * i) / ticks);
+    const tick = h('span', { class: 'tl-tick', title: utcText(t) },
+      t.toLocaleString(undefined, span > 3 * DAY ? { month: 'short', day: 'numeric' } : { weekday: 'short', hour: '2-digit', minute: '2-digit' }));
+    tick.style.left = `${(i / ticks) * 100}%`;
+    axisTrack.append(tick);
+  }
+  root.append(h('div', { class: 'tl-axis' }, h('div', { class: 'tl-label muted' }, opts.axisLabel || ''), axisTrack));
+  const now = new Date();
+  for (const row of rows) {
+    const track = h('div', { class: row.pick ? 'tl-track pickable' : 'tl-track', dataset: row.data || {} });
+    if (row.pick) track.setAttribute('title', 'Drag to pick a window');
+    for (const b of row.bars) {
+      const s = Math.max(b.start, from), e = Math.min(b.end, to);
+      if (e <= s) continue;
+      const title = `${b.text || ''}: ${localText(b.start)} – ${localText(b.end)} (${utcText(b.start)} – ${b.end.getUTCFullYear() >= 9999 ? 'open-ended' : utcText(b.end)})`;
+      const bar = h('div', { class: `tl-bar ${b.kind}`, title, role: 'img', 'aria-label': title, dataset: b.data || {} }, b.text || '');
+      bar.style.left = `${pct(s)}%`;
+      bar.style.width = `${pct(e) - pct(s)}%`;
+      track.append(bar);
+    }
+    if (now >= from && now <= to) {
+      const mark = h('div', { class: 'tl-now', title: `now: ${utcText(now)}` }, rows.indexOf(row) === 0 ? h('span', {}, 'now') : null);
+      mark.style.left = `${pct(now)}%`;
+      track.append(mark);
+    }
+    if (row.pick) picker(track, from, to, row.pick);
+    root.append(h('div', { class: 'tl-row' }, h('div', { class: 'tl-label' }, row.label), track));
+  }
+  return root;
+}
+
+// Drag on a track to pick a window, snapped to whole hours; the matching form fields are the keyboard way.
+function picker(track, from, to, onPick) {
+  let startX = null, sel = null;
+  const timeAt = (x) => {
+    const r = track.getBoundingClientRect();
+    const f = Math.max(0, Math.min(1, (x - r.left) / r.width));
+    return new Date(Math.round((from.getTime() + f * (to - from)) / HOUR) * HOUR);
+  };
+  const draw = (a, b) => {
+    const r = track.getBoundingClientRect();
+    const l = Math.min(a, b) - r.left, w = Math.abs(b - a);
+    sel.style.left = `${(Math.max(0, l) / r.width) * 100}%`;
+    sel.style.width = `${(w / r.width) * 100}%`;
+  };
+  track.addEventListener('pointerdown', (ev) => {
+    if (ev.button !== 0) return;
+    startX = ev.clientX;
+    track.querySelectorAll('.tl-sel').forEach((n) => n.remove());
+    sel = h('div', { class: 'tl-sel' });
+    track.append(sel);
+    draw(startX, startX);
+    track.setPointerCapture(ev.pointerId);
+    ev.preventDefault();
+  });
+  track.addEventListener('pointermove', (ev) => { if (startX !== null) draw(startX, ev.clientX); });
+  track.addEventListener('pointerup', (ev) => {
+    if (startX === null) return;
+    const a = timeAt(startX), b = timeAt(ev.clientX);
+    startX = null;
+    if (a.getTime() === b.getTime()) { sel.remove(); return; }
+    onPick(a < b ? a : b, a < b ? b : a);
+  });
+}
+
+function legend(items) {
+  return h('div', { class: 'legend' }, items.map(([kind, text]) => h('span', {}, h('i', { class: `swatch ${kind}`, 'aria-hidden': 'true' }), text)));
+}
+
+function table(columns, rows, empty) {
+  if (!rows.length) return h('p', { class: 'empty' }, empty || 'Nothing to show.');
+  return h('div', { class: 'table-wrap' }, h('table', {},
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, rows)));
+}
+
+function field(label, input) { return h('label', {}, label, input); }
+
+// ---------- pages
+
+const pages = {};
+
+pages.login = async (main) => {
+  const user = h('input', { name: 'username', autocomplete: 'username', required: true, id: 'login-user' });
+  const pass = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'login-password' });
+  const project = h('input', { name: 'project', autocomplete: 'organization', id: 'login-project', placeholder: 'default project' });
+  const submit = h('button', { type: 'submit', id: 'login-submit' }, 'Log in');
+  const form = h('form', { class: 'bar', 'aria-label': 'Log in' },
+    field('User name', user), field('Password', pass), field('Project (optional)', project), submit);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const auth = { identity: { methods: ['password'], password: { user: { name: user.value.trim(), password: pass.value, domain: { id: 'default' } } } } };
+    if (project.value.trim()) auth.scope = { project: { name: project.value.trim(), domain: { id: 'default' } } };
+    act(submit, async () => {
+      const r = await api('POST', '/ui/session', { auth });
+      session = r.session;
+      location.hash = hasRole('admin') ? '#/nodes' : hasRole('owner') ? '#/nodes' : '#/offers';
+    });
+  });
+  main.append(h('div', { class: 'login' }, h('h1', {}, 'Log in to ESI'), form));
+  user.focus();
+};
+
+// Lessee: offers with their free windows on a time axis; drag a window on a bar (or type it) to claim it.
+pages.offers = async (main) => {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const start = fromInput(params.get('from')) || nextHour(new Date());
+  const end = fromInput(params.get('to')) || new Date(start.getTime() + 3 * DAY);
+  const rc = h('input', { id: 'offer-rc', value: params.get('rc') || '', placeholder: 'any' });
+  const props = h('input', { id: 'offer-props', value: params.get('props') || '', placeholder: 'cpus>=8, memory_mb>=4096' });
+  const from = h('input', { id: 'offer-from', type: 'datetime-local', value: inputValue(start), required: true });
+  const to = h('input', { id: 'offer-to', type: 'datetime-local', value: inputValue(end), required: true });
+  const search = h('form', { class: 'bar', 'aria-label': 'Find offers' },
+    field('Resource class', rc), field('Properties', props), field('Free from', from), field('Free until', to),
+    h('button', { type: 'submit', id: 'offer-search' }, 'Find'));
+  search.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams({ rc: rc.value.trim(), props: props.value.trim(), from: from.value, to: to.value });
+    location.hash = `#/offers?${q}`;
+  });
+  main.append(h('h1', {}, 'Offers I can claim'), search);
+  if (end <= start) { say('"Free until" must be after "Free from".'); return; }
+
+  const q = new URLSearchParams({ available_start_time: apiTime(start), available_end_time: apiTime(end) });
+  if (rc.value.trim()) q.set('resource_class', rc.value.trim());
+  const filters = parseProps(props.value);
+  const offers = (await api('GET', `/lease/v1/offers?${q}`)).offers.filter((o) => matchesProps(o.resource_properties || {}, filters));
+
+  const claimOffer = h('select', { id: 'claim-offer', required: true },
+    offers.map((o) => h('option', { value: o.uuid }, `${o.resource || o.resource_uuid} (${o.resource_class || 'no class'})`)));
+  const claimFrom = h('input', { id: 'claim-from', type: 'datetime-local', value: inputValue(start), required: true });
+  const claimTo = h('input', { id: 'claim-to', type: 'datetime-local', value: inputValue(new Date(start.getTime() + DAY)), required: true });
+  const claimName = h('input', { id: 'claim-name', placeholder: 'optional' });
+  const claimButton = h('button', { type: 'submit', id: 'claim-submit' }, 'Claim');
+  const claim = h('form', { class: 'bar', 'aria-label': 'Claim a window' },
+    field('Offer', claimOffer), field('From', claimFrom), field('Until', claimTo), field('Lease name', claimName), claimButton);
+  claim.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const s = fromInput(claimFrom.value), e = fromInput(claimTo.value);
+    if (!s || !e || e <= s) { say('Pick a window whose end is after its start.'); return; }
+    const body = { start_time: apiTime(s), end_time: apiTime(e) };
+    if (claimName.value.trim()) body.name = claimName.value.trim();
+    act(claimButton, async () => {
+      const lease = await api('POST', `/lease/v1/offers/${encodeURIComponent(claimOffer.value)}/claim`, body);
+      location.hash = '#/leases';
+      return `Lease ${lease.name || lease.uuid} created on ${lease.resource || lease.resource_uuid}, ${localText(parseTime(lease.start_time))} – ${localText(parseTime(lease.end_time))}.`;
+    });
+  });
+
+  const rows = offers.map((o) => ({
+    label: h('span', {}, h('strong', {}, o.resource || o.resource_uuid), h('br'), h('span', { class: 'muted' }, o.resource_class || '')),
+    data: { offer: o.uuid },
+    bars: (o.availabilities || []).map(([s, e]) => ({ start: parseTime(s), end: parseTime(e), kind: 'free', text: 'free', data: { offer: o.uuid } })),
+    pick: (s, e) => {
+      claimOffer.value = o.uuid;
+      claimFrom.value = inputValue(s);
+      claimTo.value = inputValue(e);
+      claimTo.focus();
+    },
+  }));
+  main.append(h('h2', {}, `${offers.length} offer${offers.length === 1 ? '' : 's'} free in this window`));
+  if (!offers.length) { main.append(h('p', { class: 'empty' }, 'No offer has a free window in this range. Try a wider range or fewer filters.')); return; }
+  main.append(legend([['free', 'free to claim']]),
+    timeline(start, end, rows, { label: 'Free windows of each offer', axisLabel: 'drag on a row to pick' }), claim);
+};
+
+function parseProps(text) {
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const m = s.match(/^([^<>=!]+?)\s*(>=|<=|==|!=|=|>|<)\s*(.+)$/);
+    if (!m) throw new ApiError(400, `"${s}" is not a property filter; use key>=value, key<value, key=value ...`);
+    return [m[1].trim(), m[2], m[3].trim()];
+  });
+}
+
+function matchesProps(properties, filters) {
+  return filters.every(([key, op, want]) => {
+    const have = properties[key];
+    if (have === undefined || have === null) return false;
+    const a = Number(have), b = Number(want);
+    const numeric = !isNaN(a) && !isNaN(b);
+    const x = numeric ? a : String(have), y = numeric ? b : want;
+    switch (op) {
+      case '>=': return x >= y;
+      case '<=': return x <= y;
+      case '>': return x > y;
+      case '<': return x < y;
+      case '!=': return x !== y;
+      default: return x === y;
+    }
+  });
+}
+
+// My leases, with countdowns and a timeline.
+pages.leases = async (main) => {
+  const leases = (await api('GET', '/lease/v1/leases')).leases;
+  main.append(h('h1', {}, 'Leases'));
+  if (!leases.length) { main.append(h('p', { class: 'empty' }, 'No current or future leases. Claim one from the offers page.')); return; }
+  const now = new Date();
+  const starts = leases.map((l) => parseTime(l.start_time)), ends = leases.map((l) => parseTime(l.end_time));
+  const from = new Date(Math.min(now - HOUR, ...starts.map(Number)));
+  const to = new Date(Math.max(now.getTime() + DAY, ...ends.map(Number).filter((t) => t < Date.UTC(9999, 0))));
+  const mine = leases.filter((l) => l.project_id === session.project.id);
+  const rows = leases.map((l, i) => ({
+    label: h('span', {}, h('strong', {}, l.resource || l.resource_uuid), h('br'), h('span', { class: 'muted' }, l.name || l.uuid.slice(0, 8))),
+    data: { lease: l.uuid },
+    bars: [{ start: starts[i], end: ends[i], kind: l.parent_lease_uuid ? 'sublease' : 'lease', text: `${l.project} ${l.status}`, data: { lease: l.uuid } }],
+  }));
+  main.append(legend([['lease', 'lease'], ['sublease', 'sub-lease']]), timeline(from, to, rows, { label: 'Lease timeline' }));
+  const body = leases.map((l, i) => {
+    const countdown = h('span', { class: 'countdown', dataset: { start: starts[i].toISOString(), end: ends[i].toISOString() } });
+    const cancel = h('button', { class: 'danger', type: 'button', 'aria-label': `Cancel lease ${l.name || l.uuid}` }, 'Cancel');
+    cancel.addEventListener('click', () => {
+      if (!confirm(`Cancel lease ${l.name || l.uuid}? The node will be powered off and cleaned.`)) return;
+      act(cancel, async () => { await api('DELETE', `/lease/v1/leases/${l.uuid}`); return 'Lease cancelled.'; }, () => route());
+    });
+    return h('tr', { dataset: { lease: l.uuid } },
+      h('td', {}, l.name || l.uuid), h('td', {}, l.resource || l.resource_uuid), h('td', {}, l.project), h('td', {}, l.owner),
+      h('td', {}, timeEl(l.start_time)), h('td', {}, timeEl(l.end_time)), h('td', { class: 'status' }, l.status), h('td', {}, countdown),
+      h('td', { class: 'actions' }, cancel));
+  });
+  main.append(h('h2', {}, mine.length === leases.length ? 'My leases' : 'Leases I hold or granted'),
+    table(['Lease', 'Node', 'Lessee', 'Owner', 'Start', 'End', 'Status', 'Countdown', ''], body));
+  const tick = () => {
+    const t = Date.now();
+    document.querySelectorAll('.countdown').forEach((el) => {
+      const s = Date.parse(el.dataset.start), e = Date.parse(el.dataset.end);
+      el.textContent = t < s ? `starts in ${duration(s - t)}` : e >= Date.UTC(9999, 0) ? 'running, open-ended' : t < e ? `ends in ${duration(e - t)}` : 'ended';
+    });
+  };
+  tick();
+  pageTimers.push(setInterval(tick, 1000));
+};
+
+// My nodes: power, deploy, console and networks for lessees; a link to each node's schedule for owners.
+pages.nodes = async (main) => {
+  const nodes = (await api('GET', '/lease/v1/nodes')).nodes;
+  main.append(h('h1', {}, 'Nodes'));
+  const detail = h('div', { id: 'node-detail' });
+  const rows = nodes.map((n) => {
+    const btn = (text, fn, cls) => { const b = h('button', { type: 'button', class: cls || 'secondary', 'aria-label': `${text} ${n.name || n.uuid}` }, text); b.addEventListener('click', () => fn(b)); return b; };
+    const power = (target) => (b) => act(b, async () => {
+      await api('PUT', `/baremetal/v1/nodes/${n.uuid}/states/power`, { target });
+      return `${n.name || n.uuid}: ${target} requested.`;
+    }, () => setTimeout(route, 800));
+    return h('tr', { dataset: { node: n.uuid } },
+      h('td', {}, h('a', { href: `#/node/${n.uuid}` }, n.name || n.uuid)), h('td', {}, n.owner || ''), h('td', {}, n.lessee || ''),
+      h('td', {}, n.resource_class || ''), h('td', { class: 'status' }, n.power_state || 'unknown'), h('td', {}, n.provision_state),
+      h('td', { class: 'actions' },
+        btn('Power on', power('power on')), btn('Power off', power('power off')),
+        btn('Deploy', () => deployPanel(detail, n)), btn('Console', () => consolePanel(detail, n)),
+        btn('Networks', () => networkPanel(detail, n)), h('a', { href: `#/node/${n.uuid}` }, 'Schedule')));
+  });
+  main.append(table(['Node', 'Owner', 'Lessee', 'Class', 'Power', 'Provision state', 'Actions'], rows,
+    'No nodes are yours or leased to you.'), detail);
+};
+
+function panel(container, title, ...content) {
+  container.replaceChildren(h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), ...content));
+  container.querySelector('h2').setAttribute('tabindex', '-1');
+  container.querySelector('h2').focus();
+}
+
+function deployPanel(container, n) {
+  const image = h('input', { id: 'deploy-image', type: 'url', required: true, placeholder: 'https://example.org/image.iso' });
+  const go = h('button', { type: 'submit' }, 'Deploy');
+  const form = h('form', { class: 'bar' }, field('Image URL', image), go);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(go, async () => {
+      await api('PATCH', `/baremetal/v1/nodes/${n.uuid}`, [{ op: 'add', path: '/instance_info/image_source', value: image.value.trim() }]);
+      await api('PUT', `/baremetal/v1/nodes/${n.uuid}/states/provision`, { target: 'active' });
+      return `Deploying ${image.value.trim()} to ${n.name || n.uuid}.`;
+    });
+  });
+  panel(container, `Deploy ${n.name || n.uuid}`, form);
+}
+
+function consolePanel(container, n) {
+  const out = h('div', { class: 'console', role: 'log', 'aria-live': 'polite', 'aria-label': 'Console output' });
+  const line = h('input', { id: 'console-input', 'aria-label': 'Send to console', autocomplete: 'off' });
+  const send = h('button', { type: 'submit' }, 'Send');
+  const form = h('form', { class: 'bar' }, line, send);
+  let socket = null;
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(`${line.value}\r`); line.value = ''; }
+  });
+  panel(container, `Console of ${n.name || n.uuid}`, out, form);
+  act(null, async () => {
+    await api('PUT', `/baremetal/v1/nodes/${n.uuid}/states/console`, { enabled: true });
+    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/baremetal/v1/nodes/${n.uuid}/console/stream`);
+    socket.binaryType = 'arraybuffer';
+    const decoder = new TextDecoder();
+    socket.onmessage = (m) => { out.textContent += typeof m.data === 'string' ? m.data : decoder.decode(m.data); out.scrollTop = out.scrollHeight; };
+    socket.onclose = (c) => { out.textContent += `\n[console closed${c.reason ? `: ${c.reason}` : ''}]\n`; };
+    pageTimers.push({ close: () => socket.close() });
+  });
+}
+
+async function networkPanel(container, n) {
+  const draw = async () => {
+    const [att, nets] = await Promise.all([
+      api('GET', `/network/v1/nodes/${n.uuid}/attachments`), api('GET', '/network/v1/networks')]);
+    const rows = att.attachments.map((a) => {
+      const detach = h('button', { type: 'button', class: 'danger' }, 'Detach');
+      detach.addEventListener('click', () => act(detach, async () => {
+        await api('DELETE', `/network/v1/nodes/${n.uuid}/attachments/${a.id}`); return 'Detached.';
+      }, draw));
+      return h('tr', {}, h('td', {}, a.mac_address || ''), h('td', {}, a.network ? `${a.network.name} (VLAN ${a.network.vlan_id})` : a.trunk ? `trunk ${a.trunk.name}` : ''),
+        h('td', {}, a.status), h('td', {}, a.last_error || ''), h('td', { class: 'actions' }, detach));
+    });
+    const pick = h('select', { id: 'attach-network' }, nets.networks.map((x) => h('option', { value: x.id }, `${x.name} (VLAN ${x.vlan_id})`)));
+    const go = h('button', { type: 'submit' }, 'Attach');
+    const form = h('form', { class: 'bar' }, field('Network', pick), go);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      act(go, async () => { await api('POST', `/network/v1/nodes/${n.uuid}/attachments`, { network: pick.value }); return 'Attached.'; }, draw);
+    });
+    panel(container, `Networks of ${n.name || n.uuid}`, table(['MAC', 'Network', 'Status', 'Error', ''], rows, 'Nothing attached.'),
+      nets.networks.length ? form : h('p', { class: 'empty' }, 'No network you may use; create one with esi network create.'));
+  };
+  await act(null, draw);
+}
+
+// Owner: one node's offers, leases and sub-leases over a range; drag on the offer row (or use the form) to offer a window.
+pages.node = async (main, id) => {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const start = fromInput(params.get('from')) || new Date(Date.now() - DAY);
+  const end = fromInput(params.get('to')) || new Date(Date.now() + 30 * DAY);
+  const q = new URLSearchParams({ start: apiTime(start), end: apiTime(end) });
+  const s = await api('GET', `/lease/v1/nodes/${encodeURIComponent(id)}/schedule?${q}`);
+  const from = h('input', { id: 'range-from', type: 'datetime-local', value: inputValue(start) });
+  const to = h('input', { id: 'range-to', type: 'datetime-local', value: inputValue(end) });
+  const range = h('form', { class: 'bar', 'aria-label': 'Range' }, field('From', from), field('Until', to), h('button', { type: 'submit' }, 'Show'));
+  range.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    location.hash = `#/node/${id}?${new URLSearchParams({ from: from.value, to: to.value })}`;
+  });
+
+  const offerFrom = h('input', { id: 'new-offer-from', type: 'datetime-local', value: inputValue(nextHour(new Date())), required: true });
+  const offerTo = h('input', { id: 'new-offer-to', type: 'datetime-local', value: inputValue(new Date(nextHour(new Date()).getTime() + 7 * DAY)), required: true });
+  const offerLessee = h('input', { id: 'new-offer-lessee', placeholder: 'anyone' });
+  const offerName = h('input', { id: 'new-offer-name', placeholder: 'optional' });
+  const offerButton = h('button', { type: 'submit', id: 'new-offer-submit' }, 'Create offer');
+  const offerForm = h('form', { class: 'bar', 'aria-label': 'Create an offer' },
+    field('From', offerFrom), field('Until', offerTo), field('Only for project', offerLessee), field('Offer name', offerName), offerButton);
+  offerForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const a = fromInput(offerFrom.value), b = fromInput(offerTo.value);
+    if (!a || !b || b <= a) { say('Pick a window whose end is after its start.'); return; }
+    const body = { resource_uuid: s.node.uuid, start_time: apiTime(a), end_time: apiTime(b) };
+    if (offerLessee.value.trim()) body.lessee_id = offerLessee.value.trim();
+    if (offerName.value.trim()) body.name = offerName.value.trim();
+    act(offerButton, async () => { const o = await api('POST', '/lease/v1/offers', body); return `Offer ${o.name || o.uuid} created.`; }, () => route());
+  });
+
+  const offers = s.offers, leases = s.leases.filter((l) => !l.parent_lease_uuid), subs = s.leases.filter((l) => l.parent_lease_uuid);
+  const bar = (x, kind, text) => ({ start: parseTime(x.start_time), end: parseTime(x.end_time), kind, text, data: { uuid: x.uuid } });
+  const rows = [
+    { label: 'Offers', data: { row: 'offers' }, bars: offers.map((o) => bar(o, 'offer', o.name || o.status)),
+      pick: (a, b) => { offerFrom.value = inputValue(a); offerTo.value = inputValue(b); offerLessee.focus(); } },
+    { label: 'Leases', data: { row: 'leases' }, bars: leases.map((l) => bar(l, 'lease', `${l.project} ${l.status}`)) },
+    { label: 'Sub-leases', data: { row: 'subleases' }, bars: subs.map((l) => bar(l, 'sublease', `${l.project} ${l.status}`)) },
+  ];
+  main.append(h('h1', {}, `Schedule of ${s.node.name || s.node.uuid}`), range,
+    legend([['offer', 'offer'], ['lease', 'lease'], ['sublease', 'sub-lease']]),
+    timeline(parseTime(s.start), parseTime(s.end), rows, { label: `Schedule of ${s.node.name || s.node.uuid}`, axisLabel: 'drag on Offers to offer a window' }),
+    offerForm);
+  const cancelButton = (kind, x) => {
+    const b = h('button', { type: 'button', class: 'danger', 'aria-label': `Cancel ${kind} ${x.name || x.uuid}` }, 'Cancel');
+    b.addEventListener('click', () => {
+      if (!confirm(`Cancel ${kind} ${x.name || x.uuid}?`)) return;
+      act(b, async () => { await api('DELETE', `/lease/v1/${kind}s/${x.uuid}`); return `The ${kind} is cancelled.`; }, () => route());
+    });
+    return b;
+  };
+  main.append(h('h2', {}, 'Offers'), table(['Offer', 'For', 'Start', 'End', 'Status', ''], offers.map((o) => h('tr', { dataset: { offer: o.uuid } },
+    h('td', {}, o.name || o.uuid), h('td', {}, o.lessee || 'anyone'), h('td', {}, timeEl(o.start_time)), h('td', {}, timeEl(o.end_time)),
+    h('td', { class: 'status' }, o.status), h('td', { class: 'actions' }, cancelButton('offer', o)))), 'No offers in this range.'));
+  main.append(h('h2', {}, 'Leases'), table(['Lease', 'Lessee', 'Start', 'End', 'Status', ''], s.leases.map((l) => h('tr', { dataset: { lease: l.uuid } },
+    h('td', {}, l.name || l.uuid), h('td', {}, l.project), h('td', {}, timeEl(l.start_time)), h('td', {}, timeEl(l.end_time)),
+    h('td', { class: 'status' }, l.status), h('td', { class: 'actions' }, cancelButton('lease', l)))), 'No leases in this range.'));
+};
+
+// Owner: node-hours leased over the last 30 days, per lessee.
+pages.usage = async (main) => {
+  const to = new Date(), from = new Date(to.getTime() - 30 * DAY);
+  const q = new URLSearchParams({ status: 'any', start_time: apiTime(from), end_time: apiTime(to) });
+  if (!hasRole('admin')) q.set('owner_id', session.project.id);
+  const leases = (await api('GET', `/lease/v1/leases?${q}`)).leases;
+  const hours = new Map();
+  for (const l of leases) {
+    const began = parseTime(l.fulfill_time);
+    if (!began) continue; // never started: nothing was used
+    const ended = parseTime(l.expire_time) || new Date(Math.min(to, parseTime(l.end_time)));
+    const ms = Math.min(ended, to) - Math.max(began, from);
+    if (ms > 0) hours.set(l.project, (hours.get(l.project) || 0) + ms / HOUR);
+  }
+  const data = [...hours.entries()].sort((a, b) => b[1] - a[1]);
+  const total = data.reduce((s, [, v]) => s + v, 0);
+  main.append(h('h1', {}, 'Usage, last 30 days'),
+    h('p', {}, `${total.toFixed(1)} node-hours leased between `, timeEl(from), ' and ', timeEl(to), '.'));
+  if (!data.length) { main.append(h('p', { class: 'empty' }, 'No lease ran on your nodes in the last 30 days.')); return; }
+  const max = data[0][1], rowH = 28, labelW = 160, width = 640;
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('viewBox', `0 0 ${width} ${data.length * rowH + 8}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', `Node-hours per lessee: ${data.map(([p, v]) => `${p} ${v.toFixed(1)}`).join(', ')}`);
+  data.forEach(([project, v], i) => {
+    const y = i * rowH + 4;
+    const label = document.createElementNS(ns, 'text');
+    label.setAttribute('x', 0); label.setAttribute('y', y + 17); label.textContent = project;
+    const rect = document.createElementNS(ns, 'rect');
+    rect.setAttribute('x', labelW); rect.setAttribute('y', y); rect.setAttribute('height', rowH - 8);
+    rect.setAttribute('width', Math.max(2, ((width - labelW - 80) * v) / max));
+    const value = document.createElementNS(ns, 'text');
+    value.setAttribute('x', labelW + Math.max(2, ((width - labelW - 80) * v) / max) + 6); value.setAttribute('y', y + 17);
+    value.textContent = `${v.toFixed(1)} h`;
+    svg.append(label, rect, value);
+  });
+  main.append(h('div', { class: 'panel' }, svg),
+    table(['Lessee', 'Node-hours'], data.map(([p, v]) => h('tr', {}, h('td', {}, p), h('td', {}, v.toFixed(1))))));
+};
+
+// The event stream, newest first, polled by last_event_id.
+pages.events = async (main) => {
+  const body = h('tbody', {});
+  main.append(h('h1', {}, 'Events'), h('p', { class: 'muted' }, 'New events appear as they happen.'),
+    h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['#', 'Time', 'Event', 'Object', 'Node', 'Lessee', 'Owner'].map((c) => h('th', { scope: 'col' }, c)))), body)));
+  let last = 0;
+  const poll = async () => {
+    for (let more = true; more;) {
+      const page = await api('GET', `/lease/v1/events?last_event_id=${last}&limit=200`);
+      for (const e of page.events) {
+        last = Math.max(last, e.id);
+        body.prepend(h('tr', {}, h('td', {}, e.id), h('td', {}, timeEl(e.event_time)), h('td', {}, e.event_type),
+          h('td', {}, `${e.object_type} ${String(e.object_uuid).slice(0, 8)}`), h('td', {}, String(e.resource_uuid || '').slice(0, 8)),
+          h('td', {}, e.lessee_id || ''), h('td', {}, e.owner_id || '')));
+      }
+      more = page.events.length === 200;
+    }
+  };
+  await poll();
+  pageTimers.push(setInterval(() => poll().catch((e) => say(e.message)), 3000));
+};
+
+// Admin: projects, users and role assignments.
+pages.admin = async (main) => {
+  const [projects, users, roles, assignments] = await Promise.all([
+    api('GET', '/identity/v3/projects'), api('GET', '/identity/v3/users'), api('GET', '/identity/v3/roles'),
+    api('GET', '/identity/v3/role_assignments')]);
+  const pname = new Map(projects.projects.map((p) => [p.id, p.name]));
+  const uname = new Map(users.users.map((u) => [u.id, u.name]));
+  const rname = new Map(roles.roles.map((r) => [r.id, r.name]));
+  main.append(h('h1', {}, 'Administration'));
+
+  const newProject = h('input', { id: 'new-project-name', required: true });
+  const newProjectDesc = h('input', { id: 'new-project-description' });
+  const pButton = h('button', { type: 'submit' }, 'Create project');
+  const pForm = h('form', { class: 'bar', 'aria-label': 'Create a project' }, field('Name', newProject), field('Description', newProjectDesc), pButton);
+  pForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(pButton, async () => { await api('POST', '/identity/v3/projects', { project: { name: newProject.value.trim(), description: newProjectDesc.value } }); return 'Project created.'; }, () => route());
+  });
+  main.append(h('h2', {}, 'Projects'), pForm, table(['Name', 'ID', 'Enabled', 'Description'],
+    projects.projects.map((p) => h('tr', {}, h('td', {}, p.name), h('td', { class: 'muted' }, p.id), h('td', {}, p.enabled ? 'yes' : 'no'), h('td', {}, p.description || '')))));
+
+  const projectOptions = () => projects.projects.map((p) => h('option', { value: p.id }, p.name));
+  const newUser = h('input', { id: 'new-user-name', required: true, autocomplete: 'off' });
+  const newPass = h('input', { id: 'new-user-password', type: 'password', required: true, autocomplete: 'new-password' });
+  const newUserProject = h('select', { id: 'new-user-project' }, h('option', { value: '' }, 'none'), projectOptions());
+  const uButton = h('button', { type: 'submit' }, 'Create user');
+  const uForm = h('form', { class: 'bar', 'aria-label': 'Create a user' }, field('Name', newUser), field('Password', newPass), field('Default project', newUserProject), uButton);
+  uForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const user = { name: newUser.value.trim(), password: newPass.value };
+    if (newUserProject.value) user.default_project_id = newUserProject.value;
+    act(uButton, async () => { await api('POST', '/identity/v3/users', { user }); return 'User created.'; }, () => route());
+  });
+  main.append(h('h2', {}, 'Users'), uForm, table(['Name', 'ID', 'Enabled', 'Default project'],
+    users.users.map((u) => h('tr', {}, h('td', {}, u.name), h('td', { class: 'muted' }, u.id), h('td', {}, u.enabled ? 'yes' : 'no'), h('td', {}, pname.get(u.default_project_id) || '')))));
+
+  const gProject = h('select', { id: 'grant-project' }, projectOptions());
+  const gUser = h('select', { id: 'grant-user' }, users.users.map((u) => h('option', { value: u.id }, u.name)));
+  const gRole = h('select', { id: 'grant-role' }, roles.roles.map((r) => h('option', { value: r.id }, r.name)));
+  const gButton = h('button', { type: 'submit' }, 'Grant role');
+  const gForm = h('form', { class: 'bar', 'aria-label': 'Grant a role' }, field('Project', gProject), field('User', gUser), field('Role', gRole), gButton);
+  gForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(gButton, async () => { await api('PUT', `/identity/v3/projects/${gProject.value}/users/${gUser.value}/roles/${gRole.value}`); return 'Role granted.'; }, () => route());
+  });
+  const aRows = assignments.role_assignments.map((a) => {
+    const p = a.scope && a.scope.project ? a.scope.project.id : '', u = a.user ? a.user.id : '', r = a.role ? a.role.id : '';
+    const revoke = h('button', { type: 'button', class: 'danger' }, 'Revoke');
+    revoke.addEventListener('click', () => act(revoke, async () => { await api('DELETE', `/identity/v3/projects/${p}/users/${u}/roles/${r}`); return 'Role revoked.'; }, () => route()));
+    return h('tr', {}, h('td', {}, uname.get(u) || u), h('td', {}, rname.get(r) || r), h('td', {}, pname.get(p) || p), h('td', { class: 'actions' }, revoke));
+  });
+  main.append(h('h2', {}, 'Role assignments'), gForm, table(['User', 'Role', 'Project', ''], aRows));
+};
+
+// ---------- shell
+
+const navItems = [
+  ['offers', 'Offers', () => true],
+  ['leases', 'Leases', () => true],
+  ['nodes', 'Nodes', () => true],
+  ['usage', 'Usage', () => hasRole('owner', 'admin')],
+  ['events', 'Events', () => true],
+  ['admin', 'Admin', () => hasRole('admin')],
+];
+
+function drawShell(current) {
+  const nav = $('#nav'), who = $('#who');
+  nav.replaceChildren();
+  who.replaceChildren();
+  if (!session) return;
+  for (const [id, text, visible] of navItems) {
+    if (!visible()) continue;
+    nav.append(h('a', { href: `#/${id}`, 'aria-current': id === current ? 'page' : null }, text));
+  }
+  const logout = h('button', { type: 'button', id: 'logout' }, 'Log out');
+  logout.addEventListener('click', () => act(logout, async () => {
+    await api('DELETE', '/ui/session');
+    session = null;
+    location.hash = '#/login';
+  }));
+  who.append(h('span', { id: 'who-am-i', title: `roles: ${session.roles.join(', ')}` }, `${session.user.name} · ${session.project.name}`), logout);
+}
+
+async function route() {
+  for (const t of pageTimers) { if (typeof t === 'object' && t.close) t.close(); else clearInterval(t); }
+  pageTimers = [];
+  const hash = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const [name, arg] = hash.split('/');
+  if (!session && name !== 'login') {
+    try { session = (await api('GET', '/ui/session')).session; } catch (e) { session = null; }
+    if (!session) { location.hash = '#/login'; return; }
+  }
+  const page = pages[name] ? name : session ? 'offers' : 'login';
+  if (page !== name) { location.hash = `#/${page}`; return; }
+  drawShell(page === 'node' ? 'nodes' : page);
+  const main = $('#main');
+  main.replaceChildren();
+  main.setAttribute('aria-busy', 'true');
+  document.title = `ESI · ${page}`;
+  try {
+    await pages[page](main, arg ? decodeURIComponent(arg) : undefined);
+  } catch (e) {
+    say(e.message || String(e));
+  } finally {
+    main.setAttribute('aria-busy', 'false');
+    main.dataset.page = page;
+  }
+}
+
+// A message said by the action that changed the page stays for the page it led to.
+window.addEventListener('hashchange', () => { if (Date.now() - saidAt > 1500) clearSay(); route(); });
+route();
