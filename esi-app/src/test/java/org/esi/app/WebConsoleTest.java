@@ -165,7 +165,8 @@ class WebConsoleTest {
         logIn("olive", "ui-owners");
         browser.get(esi.url() + "/ui/#/nodes");
         wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "nodes"));
-        assertThat(browser.findElements(By.cssSelector("tr[data-node]"))).hasSize(2);
+        assertThat(browser.findElements(By.cssSelector("tr[data-node]"))).extracting(e -> e.getAttribute("data-node"))
+                .contains(bigNode, smallNode);
         shot("05-owner-nodes");
         browser.findElement(By.linkText("rack1-small")).click();
         wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "node"));
@@ -214,6 +215,34 @@ class WebConsoleTest {
         assertThat(browser.findElement(By.id("alert")).getText()).containsIgnoringCase("could not be found");
         assertThat(browser.findElement(By.id("main")).getText()).doesNotContain("lena-private");
         shot("09-other-lessee-foreign-node");
+    }
+
+    @Test
+    void aLesseePowersOnALeasedNodeFromItsNodesPage() {
+        String owner = http.login("olive", "password-olive", ownerProject);
+        String node = http.post("/baremetal/v1/nodes", owner, Map.of("name", "rack2-leased", "driver", "fake-hardware",
+                "resource_class", "baremetal")).expect(201).json().path("uuid").asText();
+        http.post("/lease/v1/leases", owner, Map.of("resource_uuid", node, "project_id", lesseeProject, "name", "lena-now",
+                "end_time", Instant.now().plus(2, ChronoUnit.DAYS).toString())).expect(201);
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> lesseeProject.equals(
+                http.get("/baremetal/v1/nodes/" + node, owner).json().path("lessee").asText()));
+
+        logIn("lena", "ui-lessees");
+        browser.get(esi.url() + "/ui/#/nodes");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "nodes"));
+        By row = By.cssSelector("tr[data-node='" + node + "']");
+        assertThat(browser.findElement(row).getText()).contains("rack2-leased", "ui-owners", "ui-lessees");
+        browser.findElement(row).findElement(By.xpath(".//button[text()='Power on']")).click();
+        wait.until(d -> d.findElement(By.id("alert")).getText().contains("power on requested"));
+        wait.until(d -> {
+            d.navigate().refresh();
+            return d.findElements(row).stream().anyMatch(r -> r.findElement(By.cssSelector("td.status")).getText().equals("power on"));
+        });
+        assertThat(http.get("/baremetal/v1/nodes/" + node, owner).json().path("power_state").asText()).isEqualTo("power on");
+        shot("13-lessee-node-powered-on");
+        browser.findElement(row).findElement(By.xpath(".//button[text()='Networks']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("node-detail"), "Networks of rack2-leased"));
+        shot("14-lessee-node-networks");
     }
 
     @Test

@@ -8,26 +8,15 @@ import java.util.List;
 final class Availability {
     private Availability() {}
 
-    /** {@code leases} are {start, end} pairs sorted by start. */
-    static List<Instant[]> gaps(Instant start, Instant end, List<Instant[]> leases, Instant now) {
-        List<Instant[]> out = new ArrayList<>();
-        Instant cursor = now.isAfter(start) ? now : start;
-        for (Instant[] l : leases) {
-            if (!l[1].isAfter(cursor)) {
-                continue;
-            }
-            if (l[0].isAfter(cursor)) {
-                out.add(new Instant[] {cursor, l[0].isBefore(end) ? l[0] : end});
-            }
-            cursor = l[1];
-            if (!cursor.isBefore(end)) {
-                break;
+    /** {@code free} is the offer's window minus its live leases, in order (the offer row's {@code free}); cut at now. */
+    static List<Instant[]> from(List<Instant[]> free, Instant now) {
+        List<Instant[]> out = new ArrayList<>(free.size());
+        for (Instant[] f : free) {
+            Instant start = f[0].isBefore(now) ? now : f[0];
+            if (start.isBefore(f[1])) {
+                out.add(new Instant[] {start, f[1]});
             }
         }
-        if (cursor.isBefore(end)) {
-            out.add(new Instant[] {cursor, end});
-        }
-        out.removeIf(g -> !g[0].isBefore(g[1]));
         return out;
     }
 }

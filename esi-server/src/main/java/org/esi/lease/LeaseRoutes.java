@@ -125,21 +125,16 @@ public final class LeaseRoutes {
             where.append(" and (o.created_at, o.uuid) > (select created_at, uuid from offer where uuid = :marker)");
             args.put("marker", m);
         });
-        List<LeaseStore.OfferView> found;
-        if (free.isPresent()) {
-            // free is the offer's window minus its live leases, kept with every lease change.
-            List<UUID> ids = leases.store().availableOfferIds(where.toString(), args, free.get()[0], free.get()[1], limit + 1);
-            found = ids.isEmpty() ? List.of() : leases.store().offers("o.uuid = any(:ids)", Map.of("ids", ids.toArray(new UUID[0])), limit + 1);
-        } else {
-            found = leases.store().offers(where.toString(), args, limit + 1);
-        }
+        // free is the offer's window minus its live leases, kept on the row with every lease change.
+        List<LeaseStore.OfferView> found = free.isPresent()
+                ? leases.store().availableOffers(where.toString(), args, free.get()[0], free.get()[1], limit + 1)
+                : leases.store().offers(where.toString(), args, limit + 1);
         boolean more = found.size() > limit;
         List<LeaseStore.OfferView> page = more ? found.subList(0, limit) : found;
-        Map<UUID, List<Instant[]>> windows = leases.store().liveLeaseWindowsOfOffers(page.stream().map(v -> v.offer().uuid()).toList());
         Instant now = clock.instant();
         List<Map<String, Object>> out = new ArrayList<>();
         for (LeaseStore.OfferView v : page) {
-            out.add(LeaseJson.offer(v, availabilities(v.offer(), windows.getOrDefault(v.offer().uuid(), List.of()), now)));
+            out.add(LeaseJson.offer(v, availabilities(v, now)));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("offers", out);
@@ -192,15 +187,15 @@ public final class LeaseRoutes {
     }
 
     private Map<String, Object> offerJson(LeaseStore.OfferView v) {
-        Map<UUID, List<Instant[]>> windows = leases.store().liveLeaseWindowsOfOffers(List.of(v.offer().uuid()));
-        return LeaseJson.offer(v, availabilities(v.offer(), windows.getOrDefault(v.offer().uuid(), List.of()), clock.instant()));
+        return LeaseJson.offer(v, availabilities(v, clock.instant()));
     }
 
-    static List<Instant[]> availabilities(Offer o, List<Instant[]> leaseWindows, Instant now) {
-        if (o.status() != OfferStatus.AVAILABLE) {
+    /** The offer's free time from now on; nothing for an offer that is not available. */
+    static List<Instant[]> availabilities(LeaseStore.OfferView v, Instant now) {
+        if (v.offer().status() != OfferStatus.AVAILABLE) {
             return List.of();
         }
-        return Availability.gaps(o.startTime(), o.endTime(), leaseWindows, LeaseTimes.micros(now));
+        return Availability.from(v.free(), LeaseTimes.micros(now));
     }
 
     static Map<String, Object> offerTarget(Offer o) {

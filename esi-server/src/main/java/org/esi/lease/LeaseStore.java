@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +33,7 @@ public final class LeaseStore {
 
     /** An offer or lease with the names and node facts its JSON shows. */
     public record OfferView(Offer offer, String projectName, String lesseeName, String nodeName, String resourceClass,
-                            ObjectNode nodeProperties) {}
+                            ObjectNode nodeProperties, List<Instant[]> free) {}
 
     public record LeaseView(Lease lease, String projectName, String ownerName, String nodeName, String resourceClass,
                             ObjectNode nodeProperties) {}
@@ -84,7 +86,7 @@ public final class LeaseStore {
     }
 
     public Optional<Offer> offerForUpdate(Handle h, UUID uuid) {
-        return h.createQuery("select * from offer where uuid = :u for update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
+        return h.createQuery("select " + OFFER_COLUMNS + " from offer o where o.uuid = :u for update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
     }
 
     public Optional<OfferView> offerView(UUID uuid) {
@@ -103,30 +105,28 @@ public final class LeaseStore {
      * the walk stops after {@link #ORDERED_SCAN} offers and the GiST index on {@code free} answers instead,
      * so a fully booked window costs an index probe rather than a visit to every offer.
      */
-    public List<UUID> availableOfferIds(String where, Map<String, Object> args, Instant start, Instant end, int limit) {
-        return jdbi.withHandle(h -> {
-            // The inner walk follows the (created_at, uuid) index and the outer limit stops it early.
-            var walk = h.createQuery("select s.uuid from (select o.uuid, o.created_at, o.free from offer o where " + where
-                    + " order by o.created_at, o.uuid limit " + ORDERED_SCAN + ") s where s.free @> tstzrange(:ws, :we, '[)')"
-                    + " order by s.created_at, s.uuid limit :limit");
-            args.forEach(walk::bind);
-            List<UUID> hits = walk.bind("ws", utc(start)).bind("we", utc(end)).bind("limit", limit).mapTo(UUID.class).list();
-            if (hits.size() >= limit) {
-                return hits;
-            }
-            // Few offers have the window free (or there are few offers): the index gives the exact answer.
-            var indexed = h.createQuery("select o.uuid from offer o where " + where
-                    + " and o.free @> tstzrange(:ws, :we, '[)') order by o.created_at, o.uuid limit :limit");
-            args.forEach(indexed::bind);
-            return indexed.bind("ws", utc(start)).bind("we", utc(end)).bind("limit", limit).mapTo(UUID.class).list();
-        });
+    public List<OfferView> availableOffers(String where, Map<String, Object> args, Instant start, Instant end, int limit) {
+        Map<String, Object> all = new HashMap<>(args);
+        all.put("ws", utc(start));
+        all.put("we", utc(end));
+        // The inner walk follows the (created_at, uuid) index and its limit stops it early.
+        String walked = "o.uuid = any(array(select s.uuid from (select o.uuid, o.created_at, o.free from offer o where " + where
+                + " order by o.created_at, o.uuid limit " + ORDERED_SCAN + ") s where s.free @> tstzrange(:ws, :we, '[)')"
+                + " order by s.created_at, s.uuid limit :limit))";
+        List<OfferView> hits = offers(walked, all, limit);
+        if (hits.size() >= limit) {
+            return hits;
+        }
+        // Few offers have the window free (or there are few offers): the index gives the exact answer.
+        return offers(where + " and o.free @> tstzrange(:ws, :we, '[)')", all, limit);
     }
 
     /** One page of offers; {@code where} may use {@code o.} columns only, names are joined for the page alone. */
     public List<OfferView> offers(String where, Map<String, Object> args, int limit) {
         return jdbi.withHandle(h -> {
-            var q = h.createQuery("select o.*, p.name as project_name, lp.name as lessee_name, n.name as node_name, "
-                    + "n.resource_class as node_rc, n.properties::text as node_props from (select o.* from offer o where " + where
+            var q = h.createQuery("select " + OFFER_COLUMNS + ", p.name as project_name, lp.name as lessee_name, n.name as node_name, "
+                    + "n.resource_class as node_rc, n.properties::text as node_props, " + FREE_COLUMNS
+                    + " from (select o.* from offer o where " + where
                     + " order by o.created_at, o.uuid limit :limit) o join project p on p.id = o.project_id"
                     + " left join project lp on lp.id = o.lessee_id join node n on n.uuid = o.resource_uuid order by o.created_at, o.uuid");
             args.forEach(q::bind);
@@ -154,30 +154,13 @@ public final class LeaseStore {
 
     /** Locks the offer while a claim is inserted: claims on one offer take turns, deletion waits for them. */
     public Optional<Offer> offerForClaim(Handle h, UUID uuid) {
-        return h.createQuery("select * from offer where uuid = :u for no key update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
+        return h.createQuery("select " + OFFER_COLUMNS + " from offer o where o.uuid = :u for no key update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
     }
 
     /** Live leases claimed from an offer, in time order; the gaps between them are its availabilities. */
     public List<Lease> liveLeasesOfOffer(Handle h, UUID offer) {
         return h.createQuery("select * from lease where offer_uuid = :o and status not in ('expired', 'deleted') order by start_time")
                 .bind("o", offer).map((rs, c) -> lease(rs)).list();
-    }
-
-    public Map<UUID, List<Instant[]>> liveLeaseWindowsOfOffers(List<UUID> offers) {
-        Map<UUID, List<Instant[]>> out = new LinkedHashMap<>();
-        if (offers.isEmpty()) {
-            return out;
-        }
-        jdbi.useHandle(h -> h.createQuery("""
-                        select offer_uuid, start_time, end_time from lease
-                        where offer_uuid = any(:offers) and status not in ('expired', 'deleted') order by start_time""")
-                .bind("offers", offers.toArray(new UUID[0]))
-                .map((rs, c) -> {
-                    out.computeIfAbsent(rs.getObject("offer_uuid", UUID.class), k -> new java.util.ArrayList<>())
-                            .add(new Instant[] {instant(rs, "start_time"), instant(rs, "end_time")});
-                    return null;
-                }).list());
-        return out;
     }
 
     // --- leases
@@ -249,7 +232,7 @@ public final class LeaseStore {
     }
 
     public List<Offer> liveChildOffers(Handle h, UUID parent) {
-        return h.createQuery("select * from offer where parent_lease_uuid = :p and status = 'available'")
+        return h.createQuery("select " + OFFER_COLUMNS + " from offer o where o.parent_lease_uuid = :p and o.status = 'available'")
                 .bind("p", parent).map((rs, c) -> offer(rs)).list();
     }
 
@@ -298,11 +281,21 @@ public final class LeaseStore {
 
     // --- mapping
 
-    private static final String OFFER_VIEW = """
-            select o.*, p.name as project_name, lp.name as lessee_name, n.name as node_name, n.resource_class as node_rc,
-                   n.properties::text as node_props
-            from offer o join project p on p.id = o.project_id left join project lp on lp.id = o.lessee_id
-            join node n on n.uuid = o.resource_uuid""";
+    /** An offer's free time (window minus live leases, kept on the row) as parallel arrays of epoch microseconds. */
+    private static final String FREE_COLUMNS = "array(select (extract(epoch from lower(r)) * 1000000)::bigint from unnest(o.free) r) as free_lo, "
+            + "array(select (extract(epoch from upper(r)) * 1000000)::bigint from unnest(o.free) r) as free_hi";
+
+    /**
+     * The offer columns a view reads. Not {@code o.*}: the {@code busy} and {@code free} multiranges would be
+     * printed as text for every row, dozens of timestamps each, only to be thrown away.
+     */
+    private static final String OFFER_COLUMNS = "o.uuid, o.name, o.project_id, o.lessee_id, o.resource_type, o.resource_uuid, "
+            + "o.start_time, o.end_time, o.status, o.properties, o.parent_lease_uuid, o.created_at";
+
+    private static final String OFFER_VIEW = "select " + OFFER_COLUMNS + ", p.name as project_name, lp.name as lessee_name, n.name as node_name, "
+            + "n.resource_class as node_rc, n.properties::text as node_props, " + FREE_COLUMNS
+            + " from offer o join project p on p.id = o.project_id left join project lp on lp.id = o.lessee_id"
+            + " join node n on n.uuid = o.resource_uuid";
 
     private static final String LEASE_VIEW = """
             select l.*, p.name as project_name, op.name as owner_name, n.name as node_name, n.resource_class as node_rc,
@@ -312,7 +305,17 @@ public final class LeaseStore {
 
     private OfferView offerView(ResultSet rs) throws SQLException {
         return new OfferView(offer(rs), rs.getString("project_name"), rs.getString("lessee_name"), rs.getString("node_name"),
-                rs.getString("node_rc"), columns.object(rs.getString("node_props")));
+                rs.getString("node_rc"), columns.object(rs.getString("node_props")), free(rs));
+    }
+
+    private static List<Instant[]> free(ResultSet rs) throws SQLException {
+        Long[] lo = (Long[]) rs.getArray("free_lo").getArray();
+        Long[] hi = (Long[]) rs.getArray("free_hi").getArray();
+        List<Instant[]> out = new ArrayList<>(lo.length);
+        for (int i = 0; i < lo.length; i++) {
+            out.add(new Instant[] {LeaseTimes.ofMicros(lo[i]), LeaseTimes.ofMicros(hi[i])});
+        }
+        return out;
     }
 
     private LeaseView leaseView(ResultSet rs) throws SQLException {

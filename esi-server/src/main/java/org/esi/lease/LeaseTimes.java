@@ -66,6 +66,10 @@ public final class LeaseTimes {
         return i.getNano() % 1_000_000_000 / 1000 == 0 ? SECONDS.format(i) : MICROS.format(i);
     }
 
+    public static Instant ofMicros(long epochMicros) {
+        return Instant.EPOCH.plus(epochMicros, ChronoUnit.MICROS);
+    }
+
     public static Instant micros(Instant i) {
         return i.truncatedTo(ChronoUnit.MICROS);
     }

@@ -157,14 +157,12 @@ public final class LeasingNodeRoutes {
                 + " and o.start_time < :we and o.end_time > :ws" + visibleOffers, args, 10_000);
         List<LeaseStore.LeaseView> leaseViews = leases.store().leases(List.of("l.resource_uuid = :node"), "l.status <> 'deleted'"
                 + " and l.start_time < :we and l.end_time > :ws" + visibleLeases, args, 10_000);
-        Map<UUID, List<Instant[]>> windows = leases.store().liveLeaseWindowsOfOffers(offers.stream().map(v -> v.offer().uuid()).toList());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("node", Map.of("uuid", node.uuid().toString(), "name", node.name() == null ? "" : node.name()));
         body.put("start", LeaseTimes.format(start));
         body.put("end", LeaseTimes.format(end));
         body.put("now", LeaseTimes.format(now));
-        body.put("offers", offers.stream().map(v -> LeaseJson.offer(v, LeaseRoutes.availabilities(v.offer(),
-                windows.getOrDefault(v.offer().uuid(), List.of()), now))).toList());
+        body.put("offers", offers.stream().map(v -> LeaseJson.offer(v, LeaseRoutes.availabilities(v, now))).toList());
         body.put("leases", leaseViews.stream().map(LeaseJson::lease).toList());
         call.ctx().json(body);
     }
