@@ -90,7 +90,7 @@ update offer o set busy = coalesce((select range_agg(tstzrange(l.start_time, l.e
                                     where l.offer_uuid = o.uuid and l.status not in ('expired', 'deleted')), '{}');
 update offer set free = tstzmultirange(tstzrange(start_time, end_time, '[)')) - busy;
 commit;
-analyze booking; analyze offer; analyze lease; analyze node;
+vacuum analyze booking; vacuum analyze offer; vacuum analyze offer_free_gap; vacuum analyze lease; vacuum analyze node;
 select (select count(*) from offer) as offers, (select count(*) from lease) as leases,
        (select count(*) filter (where status = 'expired') from lease) as expired,
        (select count(*) filter (where status = 'active') from lease) as active,

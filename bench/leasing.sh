@@ -232,7 +232,11 @@ if has_phase offers; then
   for w in "${W[@]}"; do paths+=("/lease/v1/offers?available_start_time=${w%|*}&available_end_time=${w#*|}&limit=$LIMIT"); done
   for p in "${paths[@]}"; do
     n=$(curl -s --max-time 30 -H "X-Auth-Token: $LTOKEN" "$URL$p" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["offers"]), "next" in d)')
-    log "offers window ${p#*available_start_time=} -> $n (page, more)"
+    # One client, one request at a time: what this window costs on its own (no queueing).
+    ms=$(for _ in $(seq 1 21); do curl -s -o /dev/null --max-time 30 -w '%{time_total}\n' -H "X-Auth-Token: $LTOKEN" "$URL$p"; done \
+         | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]*1000}')
+    log "offers window ${p#*available_start_time=} -> $n (page, more), alone p50 ${ms} ms"
+    echo "  window ${p#*available_start_time=}: $n (page, more); one client p50 ${ms} ms" >> "$RESULTS_DIR/windows.txt"
   done
   log "(a) offers with availability window, limit=$LIMIT, owner+lessee tokens"
   run_list "offers-available(limit=$LIMIT)" "$WORK/all-tokens" "${paths[@]}"

@@ -102,8 +102,9 @@ public final class LeaseStore {
     /**
      * The first {@code limit} offers (in list order) matching {@code where} whose free time contains the
      * window. Usually most offers are free and walking them in order finds a page at once; when few are,
-     * the walk stops after {@link #ORDERED_SCAN} offers and the GiST index on {@code free} answers instead,
-     * so a fully booked window costs an index probe rather than a visit to every offer.
+     * the walk stops after {@link #ORDERED_SCAN} offers and the GiST index of free gaps ({@code offer_free_gap},
+     * one row per gap, kept by a trigger) answers instead, so a fully booked window costs an index probe
+     * rather than a visit to every offer.
      */
     public List<OfferView> availableOffers(String where, Map<String, Object> args, Instant start, Instant end, int limit) {
         Map<String, Object> all = new HashMap<>(args);
@@ -117,8 +118,10 @@ public final class LeaseStore {
         if (hits.size() >= limit) {
             return hits;
         }
-        // Few offers have the window free (or there are few offers): the index gives the exact answer.
-        return offers(where + " and o.free @> tstzrange(:ws, :we, '[)')", all, limit);
+        // Few offers have the window free (or there are few offers): the free-gap index finds exactly those.
+        // As an array, so the planner probes the index first instead of walking every offer in page order.
+        return offers(where + " and o.uuid = any(array(select f.offer_uuid from offer_free_gap f"
+                + " where f.during @> tstzrange(:ws, :we, '[)')))", all, limit);
     }
 
     /** One page of offers; {@code where} may use {@code o.} columns only, names are joined for the page alone. */
