@@ -214,13 +214,16 @@ public final class LeaseStore {
             if (inner.length() > 0) {
                 inner.append(" union ");
             }
-            inner.append("(select l.* from lease l where ").append(b).append(" and ").append(where)
+            // Only the page keys in the branches: the union dedupes two small columns instead of whole rows,
+            // and a branch can be answered from its (project, created_at, uuid) index.
+            inner.append("(select l.created_at, l.uuid from lease l where ").append(b).append(" and ").append(where)
                     .append(" order by l.created_at, l.uuid limit :limit)");
         }
         return jdbi.withHandle(h -> {
             var q = h.createQuery("select l.*, p.name as project_name, op.name as owner_name, n.name as node_name, "
                     + "n.resource_class as node_rc, n.properties::text as node_props from (select * from (" + inner
-                    + ") u order by u.created_at, u.uuid limit :limit) l join project p on p.id = l.project_id"
+                    + ") u order by u.created_at, u.uuid limit :limit) k join lease l on l.uuid = k.uuid"
+                    + " join project p on p.id = l.project_id"
                     + " join project op on op.id = l.owner_id join node n on n.uuid = l.resource_uuid order by l.created_at, l.uuid");
             args.forEach(q::bind);
             q.bind("limit", limit);

@@ -3,17 +3,15 @@ package org.esi.network;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.esi.drivers.fake.FakeHardwareDriver;
 import org.esi.drivers.net.linuxbridge.LinuxBridgeDriver;
+import org.esi.drivers.testing.Netns;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
 import org.junit.jupiter.api.AfterAll;
@@ -139,37 +137,18 @@ class NetworkIsolationTest {
     }
 
     private static String master(String port) throws Exception {
-        String out = run("ip", "netns", "exec", SW, "ip", "-j", "link", "show", "dev", port).out();
-        int i = out.indexOf("\"master\":\"");
-        return i < 0 ? "" : out.substring(i + 10, out.indexOf('"', i + 10));
+        return Netns.master(SW, port);
     }
 
     private static boolean ping(int from, String to) throws Exception {
         return run("ip", "netns", "exec", NS[from], "ping", "-c", "1", "-W", "1", to).code() == 0;
     }
 
-    record Result(int code, String out) {}
-
     private static void ok(String ns, String... cmd) throws Exception {
-        List<String> full = new ArrayList<>();
-        if (ns != null) {
-            full.addAll(List.of("ip", "netns", "exec", ns));
-        }
-        full.addAll(Arrays.asList(cmd));
-        Result r = run(full.toArray(new String[0]));
-        if (r.code() != 0) {
-            throw new IllegalStateException(String.join(" ", full) + " failed: " + r.out());
-        }
+        Netns.ok(ns, cmd);
     }
 
-    private static Result run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(-1, "timed out");
-        }
-        return new Result(p.exitValue(), out);
+    private static Netns.Result run(String... cmd) throws Exception {
+        return Netns.run(cmd);
     }
 }

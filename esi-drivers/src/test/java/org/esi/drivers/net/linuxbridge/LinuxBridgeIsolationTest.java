@@ -2,14 +2,12 @@ package org.esi.drivers.net.linuxbridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
+import org.esi.drivers.testing.Netns;
 import org.esi.spi.net.PortConfig;
 import org.esi.spi.net.SwitchConfig;
 import org.esi.spi.net.SwitchSession;
@@ -181,28 +179,11 @@ class LinuxBridgeIsolationTest {
         return s.get(s.size() / 2);
     }
 
-    record Result(int code, String out) {}
-
     private static void ok(String ns, String... cmd) throws Exception {
-        List<String> full = new ArrayList<>();
-        if (ns != null) {
-            full.addAll(List.of("ip", "netns", "exec", ns));
-        }
-        full.addAll(Arrays.asList(cmd));
-        Result r = run(full.toArray(new String[0]));
-        if (r.code() != 0) {
-            throw new IllegalStateException(String.join(" ", full) + " failed: " + r.out());
-        }
+        Netns.ok(ns, cmd);
     }
 
-    private static Result run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(-1, "timed out");
-        }
-        return new Result(p.exitValue(), out);
+    private static Netns.Result run(String... cmd) throws Exception {
+        return Netns.run(cmd);
     }
 }
