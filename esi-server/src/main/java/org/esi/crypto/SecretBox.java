@@ -6,10 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.EnumSet;
+import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -35,7 +38,10 @@ public final class SecretBox {
         return new SecretBox(key.clone());
     }
 
-    /** Loads the key file, creating it (0600) when absent. */
+    /**
+     * Loads the key file, creating it (0600) when absent. A key that other users could read or change is
+     * refused, as ssh refuses such a private key: whoever reads it reads every BMC password.
+     */
     public static SecretBox loadOrCreate(Path file) throws IOException {
         if (!Files.exists(file)) {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -48,11 +54,34 @@ public final class SecretBox {
                 // Another instance created it first; use theirs.
             }
         }
-        byte[] key = Base64.getDecoder().decode(Files.readString(file).trim());
+        requirePrivate(file);
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(Files.readString(file).trim());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("secret key file " + file + " does not hold a 32-byte base64 key");
+        }
         if (key.length != 32) {
             throw new IOException("secret key file " + file + " does not hold a 32-byte base64 key");
         }
         return new SecretBox(key);
+    }
+
+    private static void requirePrivate(Path file) throws IOException {
+        Set<PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return; // not a POSIX file system: nothing to check
+        }
+        Set<PosixFilePermission> open = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE,
+                PosixFilePermission.OTHERS_EXECUTE);
+        open.retainAll(perms);
+        if (!open.isEmpty()) {
+            throw new IOException("secret key file " + file + " is accessible to other users (" + PosixFilePermissions.toString(perms)
+                    + "); run: chmod 600 " + file);
+        }
     }
 
     public static boolean isSealed(String text) {
