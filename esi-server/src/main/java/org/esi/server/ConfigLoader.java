@@ -41,6 +41,7 @@ public final class ConfigLoader {
         DEFAULTS.put("lease.default-length", "7d");
         DEFAULTS.put("lease.max-length", "21d");
         DEFAULTS.put("lease.ending-soon", "24h");
+        DEFAULTS.put("node.power-sync-interval", "60s");
         DEFAULTS.put("policy.file", "");
         DEFAULTS.put("tls.cert", "");
         DEFAULTS.put("tls.key", "");
@@ -135,6 +136,7 @@ public final class ConfigLoader {
                 defaultLength,
                 maxLength,
                 positive(v, "lease.ending-soon"),
+                positive(v, "node.power-sync-interval"),
                 opt(v, "policy.file").map(Path::of),
                 cert,
                 key,

@@ -22,6 +22,7 @@ public record EsiConfig(
         Duration leaseDefaultLength,
         Duration leaseMaxLength,
         Duration leaseEndingSoon,
+        Duration powerSyncInterval,
         Optional<Path> policyFile,
         Optional<Path> tlsCert,
         Optional<Path> tlsKey,

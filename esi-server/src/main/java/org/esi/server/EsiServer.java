@@ -88,7 +88,6 @@ public final class EsiServer implements AutoCloseable {
     private final Notifier notifier;
     /** BMC operations one instance runs at once; more wait their turn (bounded threads, bounded processes). */
     static final int HARDWARE_CONCURRENCY = 64;
-    static final Duration POWER_SYNC_INTERVAL = Duration.ofSeconds(60);
 
     private EsiServer(EsiConfig config, EmbeddedPostgres embedded, Database database, Javalin app,
                       Optional<Path> generatedAdminPassword, IdentityService identity, TokenService tokens,
@@ -182,7 +181,7 @@ public final class EsiServer implements AutoCloseable {
             // Nodes reach the service at its public URL; without one, at the address it listens on (read once started).
             PxeBoot pxe = new PxeBoot(nodeStore, clock, () -> config.publicUrl().orElseGet(() -> localUrl(config, app.port())));
             new PxeBootRoutes(pxe).register(api);
-            nodeTasks = new NodeTasks(nodeStore, nodes, drivers, events, pxe, clock, HARDWARE_CONCURRENCY, POWER_SYNC_INTERVAL);
+            nodeTasks = new NodeTasks(nodeStore, nodes, drivers, events, pxe, clock, HARDWARE_CONCURRENCY, config.powerSyncInterval());
             new HardwareRoutes(nodes, nodeRoutes, drivers, nodeTasks, clock).register(api);
             NodeHandback handback = new NodeHandback(nodeStore, nodes, drivers, nodeTasks, clock, Duration.ofSeconds(20));
 
