@@ -15,10 +15,17 @@ class Commands {
 
     Result run(String netns, List<String> command) throws SwitchException {
         List<String> full = new ArrayList<>();
-        if (!netns.isEmpty()) {
+        if (netns.isEmpty()) {
+            full.addAll(command);
+        } else if (command.get(0).equals("ip") || command.get(0).equals("bridge")) {
+            // "-n" enters the namespace in-process; "ip netns exec" would also remount /sys for a second program.
+            full.add(command.get(0));
+            full.addAll(List.of("-n", netns));
+            full.addAll(command.subList(1, command.size()));
+        } else {
             full.addAll(List.of("ip", "netns", "exec", netns));
+            full.addAll(command);
         }
-        full.addAll(command);
         try {
             Process p = new ProcessBuilder(full).start();
             p.getOutputStream().close();

@@ -80,13 +80,14 @@ final class LinuxBridgeSession implements SwitchSession {
             case PortConfig.Idle idle -> commands.check(address.netns(), List.of("ip", "link", "set", "dev", port, "nomaster"));
             case PortConfig.Access a -> {
                 String br = vlanBridge(a.vlan());
-                Commands.Result made = commands.run(address.netns(), List.of("ip", "link", "add", br, "type", "bridge"));
-                if (made.code() != 0 && !made.err().contains("File exists")) {
-                    throw new SwitchException(SwitchException.Kind.REJECTED, "cannot create bridge " + br + ": " + made.err());
+                Commands.Result made = commands.run(address.netns(), List.of("ip", "link", "add", br, "up", "type", "bridge"));
+                if (made.code() != 0) {
+                    if (!made.err().contains("File exists")) {
+                        throw new SwitchException(SwitchException.Kind.REJECTED, "cannot create bridge " + br + ": " + made.err());
+                    }
+                    commands.check(address.netns(), List.of("ip", "link", "set", "dev", br, "up"));
                 }
-                commands.check(address.netns(), List.of("ip", "link", "set", "dev", br, "up"));
-                commands.check(address.netns(), List.of("ip", "link", "set", "dev", port, "master", br));
-                commands.check(address.netns(), List.of("ip", "link", "set", "dev", port, "up"));
+                commands.check(address.netns(), List.of("ip", "link", "set", "dev", port, "master", br, "up"));
             }
             case PortConfig.Trunk t -> throw new SwitchException(SwitchException.Kind.REJECTED,
                     "bridge " + address.bridge() + " cannot carry trunks: this kernel's bridge has no VLAN filtering");
