@@ -169,7 +169,9 @@ public final class LeaseRoutes {
         Jsons.requireOnly(body, CLAIM, "a claim");
         Lease l = leases.claim(caller, o.uuid(), new LeaseService.ClaimRequest(Jsons.optString(body, "name"), time(body, "start_time"),
                 time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose")));
-        call.ctx().status(201).json(LeaseJson.lease(leases.store().leaseView(l.uuid()).orElseThrow()));
+        // The names come from the offer as read for this claim: no second read of what was just written.
+        call.ctx().status(201).json(LeaseJson.lease(new LeaseStore.LeaseView(l, caller.projectName(), v.projectName(), v.nodeName(),
+                v.resourceClass(), v.nodeProperties())));
     }
 
     /** Offers the caller owns, or may claim (no lessee, or its lessee is the caller's project or above it). */

@@ -182,9 +182,7 @@ public final class LeaseService {
             Lease l = new Lease(UUID.randomUUID(), r.name(), caller.projectId(), o.projectId(), o.resourceType(), o.resourceUuid(),
                     start, end, null, null, LeaseStatus.CREATED, r.properties(), r.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0,
                     null, null, null);
-            store.book(h, l.uuid(), o.resourceUuid(), o.uuid(), start, end);
-            store.insertLease(h, l, now);
-            store.refreshBusy(h, o.uuid());
+            store.insertClaim(h, l, now);
             recorded.add(event(h, "esi_leap.lease.create", l, now));
             return l;
         }));

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Update;
 import org.esi.persistence.Columns;
 
 /** SQL for bookings, offers and leases. The booking table's exclusion constraint is the conflict check. */
@@ -168,18 +169,39 @@ public final class LeaseStore {
 
     // --- leases
 
-    public void insertLease(Handle h, Lease l, Instant now) {
-        h.createUpdate("""
-                        insert into lease (uuid, name, project_id, owner_id, resource_type, resource_uuid, start_time, end_time,
-                          status, properties, purpose, offer_uuid, parent_lease_uuid, created_at, due_at)
-                        values (:uuid, :name, :project, :owner, :rtype, :ruuid, :start, :end, :status, cast(:props as jsonb),
-                          :purpose, :offer, :parent, :created, :start)""")
-                .bind("uuid", l.uuid()).bind("name", l.name()).bind("project", l.projectId()).bind("owner", l.ownerId())
+    private static final String INSERT_LEASE = """
+            insert into lease (uuid, name, project_id, owner_id, resource_type, resource_uuid, start_time, end_time,
+              status, properties, purpose, offer_uuid, parent_lease_uuid, created_at, due_at)
+            values (:uuid, :name, :project, :owner, :rtype, :ruuid, :start, :end, :status, cast(:props as jsonb),
+              :purpose, :offer, :parent, :created, :start)""";
+
+    private Update bindLease(Update u, Lease l, Instant now) {
+        return u.bind("uuid", l.uuid()).bind("name", l.name()).bind("project", l.projectId()).bind("owner", l.ownerId())
                 .bind("rtype", l.resourceType()).bind("ruuid", l.resourceUuid()).bind("start", utc(l.startTime()))
                 .bind("end", utc(l.endTime())).bind("status", l.status().word()).bind("props", columns.text(l.properties()))
                 .bind("purpose", l.purpose()).bind("offer", l.offerUuid()).bind("parent", l.parentLeaseUuid())
-                .bind("created", utc(now))
-                .execute();
+                .bind("created", utc(now));
+    }
+
+    public void insertLease(Handle h, Lease l, Instant now) {
+        bindLease(h.createUpdate(INSERT_LEASE), l, now).execute();
+    }
+
+    /**
+     * A claim's three writes in one round trip: the booking inside the offer (where the exclusion constraint
+     * decides), the lease, and the offer's busy and free time. The booking succeeding means the window was
+     * free on the offer, so adding it to busy (and taking it from free) is what {@link #refreshBusy} would
+     * compute from the leases. Foreign keys are checked at the end of the statement, after both inserts.
+     */
+    public void insertClaim(Handle h, Lease l, Instant now) {
+        bindLease(h.createUpdate("""
+                        with booked as (
+                          insert into booking (uuid, node_uuid, container_id, during, live)
+                          values (:uuid, :ruuid, :offer, tstzrange(:start, :end, '[)'), true) returning during),
+                        leased as (""" + INSERT_LEASE + " returning uuid)" + """
+
+                        update offer o set busy = o.busy + tstzmultirange(b.during), free = o.free - tstzmultirange(b.during)
+                        from booked b where o.uuid = :offer"""), l, now).execute();
     }
 
     public Optional<Lease> lease(Handle h, UUID uuid) {

@@ -81,6 +81,24 @@ class LeasingRulesTest {
     }
 
     @Test
+    void aClaimAnswersWhatReadingTheLeaseShowsAndTakesTheWindowFromTheOffer() {
+        String n = node();
+        Instant s = day(4);
+        String o = offer(n, s, s.plus(Duration.ofHours(6)));
+        JsonNode claimed = http.post("/lease/v1/offers/" + o + "/claim", lessee, Map.of("start_time", s.plus(Duration.ofHours(1)).toString(),
+                "end_time", s.plus(Duration.ofHours(2)).toString(), "name", "answer-check", "properties", Map.of("b", 1, "a", "x"))).expect(201).json();
+        JsonNode read = http.get("/lease/v1/leases/" + claimed.path("uuid").asText(), lessee).expect(200).json();
+        assertThat(claimed).isEqualTo(read);
+        assertThat(claimed.path("project").asText()).isEqualTo("rules-lessee");
+        assertThat(claimed.path("owner").asText()).isEqualTo("rules-owner");
+        assertThat(claimed.path("resource").asText()).isEqualTo(n);
+        assertThat(claimed.path("resource_properties").has("capabilities")).isFalse();
+        JsonNode avail = http.get("/lease/v1/offers/" + o, lessee).expect(200).json().path("availabilities");
+        assertThat(avail.toString()).isEqualTo("[[\"" + LeaseTimes.format(s) + "\",\"" + LeaseTimes.format(s.plus(Duration.ofHours(1)))
+                + "\"],[\"" + LeaseTimes.format(s.plus(Duration.ofHours(2))) + "\",\"" + LeaseTimes.format(s.plus(Duration.ofHours(6))) + "\"]]");
+    }
+
+    @Test
     void claimDefaultsStopAtTheNextLeaseOrTheOfferEnd() {
         String n = node();
         Instant s = day(3);
