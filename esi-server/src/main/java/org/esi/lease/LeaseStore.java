@@ -42,14 +42,28 @@ public final class LeaseStore {
     // --- bookings
 
     /** Takes {@code [start, end)} in {@code container}; fails with an exclusion violation on overlap. */
+    /**
+     * Books a window inside a container. Bookings of one container take turns (a transaction advisory lock):
+     * the exclusion constraint alone is correct, but concurrent inserts that overlap wait on each other inside
+     * the GiST check and PostgreSQL settles each such cycle as a deadlock only after deadlock_timeout — under
+     * a burst on one node that was seconds of waiting, all pool connections held, and retries that failed again.
+     */
     public void book(Handle h, UUID uuid, UUID node, UUID container, Instant start, Instant end) {
+        lockContainer(h, container);
         h.createUpdate("insert into booking (uuid, node_uuid, container_id, during, live) values (:u, :n, :c, tstzrange(:s, :e, '[)'), true)")
                 .bind("u", uuid).bind("n", node).bind("c", container).bind("s", utc(start)).bind("e", utc(end)).execute();
     }
 
     public void rebook(Handle h, UUID uuid, Instant start, Instant end) {
+        h.createQuery("select container_id from booking where uuid = :u").bind("u", uuid).mapTo(UUID.class).findOne()
+                .ifPresent(container -> lockContainer(h, container));
         h.createUpdate("update booking set during = tstzrange(:s, :e, '[)') where uuid = :u")
                 .bind("u", uuid).bind("s", utc(start)).bind("e", utc(end)).execute();
+    }
+
+    private static void lockContainer(Handle h, UUID container) {
+        h.createQuery("select 1 from pg_advisory_xact_lock(hashtextextended(:k, 0))").bind("k", "booking:" + container)
+                .mapTo(Integer.class).one();
     }
 
     public void release(Handle h, UUID uuid) {
@@ -192,6 +206,8 @@ public final class LeaseStore {
      * decides), the lease, and the offer's busy and free time. The booking succeeding means the window was
      * free on the offer, so adding it to busy (and taking it from free) is what {@link #refreshBusy} would
      * compute from the leases. Foreign keys are checked at the end of the statement, after both inserts.
+     * The caller holds the offer's row lock ({@link #offerForClaim}), so claims on one offer take turns as
+     * {@link #book} makes other bookings do.
      */
     public void insertClaim(Handle h, Lease l, Instant now) {
         bindLease(h.createUpdate("""
