@@ -13,6 +13,7 @@ import org.esi.event.Event;
 import org.esi.event.EventStore;
 import org.esi.http.ApiException;
 import org.esi.http.Caller;
+import org.esi.http.ErrorKind;
 import org.esi.http.Ids;
 import org.esi.identity.IdentityService;
 import org.esi.identity.Project;
@@ -327,17 +328,31 @@ public final class LeaseService {
      * each other in PostgreSQL instead of failing cleanly; the loser is simply run again, and then
      * either fits or meets the constraint as a plain conflict.
      */
-    private static <T> T write(java.util.function.Supplier<T> action) {
+    static <T> T write(java.util.function.Supplier<T> action) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return writeOnce(action);
             } catch (UnableToExecuteStatementException e) {
-                if (!SqlErrors.isSerializationFailure(e) || attempt >= 5) {
+                if (!SqlErrors.isSerializationFailure(e)) {
+                    throw e;
+                }
+                if (attempt >= WRITE_ATTEMPTS) {
+                    // Nothing was written and nothing is wrong with the request: say so, not 500.
+                    throw new ApiException(ErrorKind.UNAVAILABLE, "Other bookings of the same node kept colliding with this one; "
+                            + "nothing was changed, try again");
+                }
+                try {
+                    // A little random spacing so the transactions that collided do not meet again at once.
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(2, 10L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
                     throw e;
                 }
             }
         }
     }
+
+    static final int WRITE_ATTEMPTS = 5;
 
     private static <T> T writeOnce(java.util.function.Supplier<T> action) {
         try {
