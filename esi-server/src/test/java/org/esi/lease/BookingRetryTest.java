@@ -1,7 +1,7 @@
 package org.esi.lease;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +14,18 @@ import org.junit.jupiter.api.Test;
 class BookingRetryTest {
     private static UnableToExecuteStatementException failure(String sqlState) {
         return new UnableToExecuteStatementException(new SQLException("from the database", sqlState), null);
+    }
+
+    /** A transaction that always fails with {@code sqlState}: what the caller gets, and how often it ran. */
+    private record Outcome(Throwable thrown, int attempts) {}
+
+    private static Outcome alwaysFailing(String sqlState) {
+        AtomicInteger calls = new AtomicInteger();
+        Throwable thrown = catchThrowable(() -> LeaseService.write(() -> {
+            calls.incrementAndGet();
+            throw failure(sqlState);
+        }));
+        return new Outcome(thrown, calls.get());
     }
 
     @Test
@@ -31,34 +43,25 @@ class BookingRetryTest {
 
     @Test
     void collisionsThatNeverStopAreA503SayingNothingChanged() {
-        AtomicInteger calls = new AtomicInteger();
-        assertThatThrownBy(() -> LeaseService.write(() -> {
-            calls.incrementAndGet();
-            throw failure("40001");
-        })).isInstanceOfSatisfying(ApiException.class, e -> {
+        Outcome o = alwaysFailing("40001");
+        assertThat(o.attempts()).isEqualTo(LeaseService.WRITE_ATTEMPTS);
+        assertThat(o.thrown()).isInstanceOfSatisfying(ApiException.class, e -> {
             assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
             assertThat(e.getMessage()).contains("nothing was changed");
         });
-        assertThat(calls).hasValue(LeaseService.WRITE_ATTEMPTS);
     }
 
     @Test
     void anOverlapIsAConflictAtOnce() {
-        AtomicInteger calls = new AtomicInteger();
-        assertThatThrownBy(() -> LeaseService.write(() -> {
-            calls.incrementAndGet();
-            throw failure("23P01");
-        })).isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.CONFLICT));
-        assertThat(calls).hasValue(1);
+        Outcome o = alwaysFailing("23P01");
+        assertThat(o.attempts()).isEqualTo(1);
+        assertThat(o.thrown()).isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.CONFLICT));
     }
 
     @Test
     void anyOtherDatabaseFaultIsNotRetried() {
-        AtomicInteger calls = new AtomicInteger();
-        assertThatThrownBy(() -> LeaseService.write(() -> {
-            calls.incrementAndGet();
-            throw failure("XX000");
-        })).isInstanceOf(UnableToExecuteStatementException.class);
-        assertThat(calls).hasValue(1);
+        Outcome o = alwaysFailing("XX000");
+        assertThat(o.attempts()).isEqualTo(1);
+        assertThat(o.thrown()).isInstanceOf(UnableToExecuteStatementException.class);
     }
 }
