@@ -58,8 +58,8 @@ public final class SecretBox {
         byte[] key;
         try {
             key = Base64.getDecoder().decode(Files.readString(file).trim());
-        } catch (IllegalArgumentException e) {
-            throw new IOException("secret key file " + file + " does not hold a 32-byte base64 key");
+        } catch (IllegalArgumentException notBase64) {
+            key = new byte[0];
         }
         if (key.length != 32) {
             throw new IOException("secret key file " + file + " does not hold a 32-byte base64 key");

@@ -17,6 +17,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Update;
 import org.esi.persistence.Columns;
+import org.esi.persistence.TransactionLocks;
 
 /** SQL for bookings, offers and leases. The booking table's exclusion constraint is the conflict check. */
 public final class LeaseStore {
@@ -41,12 +42,12 @@ public final class LeaseStore {
 
     // --- bookings
 
-    /** Takes {@code [start, end)} in {@code container}; fails with an exclusion violation on overlap. */
     /**
-     * Books a window inside a container. Bookings of one container take turns (a transaction advisory lock):
-     * the exclusion constraint alone is correct, but concurrent inserts that overlap wait on each other inside
-     * the GiST check and PostgreSQL settles each such cycle as a deadlock only after deadlock_timeout — under
-     * a burst on one node that was seconds of waiting, all pool connections held, and retries that failed again.
+     * Takes {@code [start, end)} in {@code container}; fails with an exclusion violation on overlap. Bookings
+     * of one container take turns (a transaction advisory lock): the exclusion constraint alone is correct, but
+     * concurrent inserts that overlap wait on each other inside the GiST check and PostgreSQL settles each such
+     * cycle as a deadlock only after deadlock_timeout — under a burst on one node that was seconds of waiting,
+     * all pool connections held, and retries that failed again.
      */
     public void book(Handle h, UUID uuid, UUID node, UUID container, Instant start, Instant end) {
         lockContainer(h, container);
@@ -62,8 +63,7 @@ public final class LeaseStore {
     }
 
     private static void lockContainer(Handle h, UUID container) {
-        h.createQuery("select 1 from pg_advisory_xact_lock(hashtextextended(:k, 0))").bind("k", "booking:" + container)
-                .mapTo(Integer.class).one();
+        TransactionLocks.hold(h, "booking:" + container);
     }
 
     public void release(Handle h, UUID uuid) {

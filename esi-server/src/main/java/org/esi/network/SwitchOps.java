@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.esi.crypto.SecretBox;
+import org.esi.persistence.TransactionLocks;
 import org.esi.spi.Secret;
 import org.esi.spi.net.PortConfig;
 import org.esi.spi.net.SwitchConfig;
@@ -77,7 +78,7 @@ public final class SwitchOps {
     private void runLocked(Switch s, String port, PortConfig config) throws SwitchException {
         try {
             jdbi.useTransaction(h -> {
-                h.createQuery("select 1 from pg_advisory_xact_lock(hashtextextended(:k, 0))").bind("k", "switch:" + s.id()).mapTo(Integer.class).one();
+                TransactionLocks.hold(h, "switch:" + s.id());
                 try (SwitchSession session = drivers.get(s.driver()).open(config(s, null))) {
                     session.configure(port, config);
                 } catch (SwitchException e) {

@@ -1,6 +1,8 @@
 package org.esi.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.esi.drivers.testing.Netns.ok;
+import static org.esi.drivers.testing.Netns.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
@@ -141,14 +143,6 @@ class NetworkIsolationTest {
     }
 
     private static boolean ping(int from, String to) throws Exception {
-        return run("ip", "netns", "exec", NS[from], "ping", "-c", "1", "-W", "1", to).code() == 0;
-    }
-
-    private static void ok(String ns, String... cmd) throws Exception {
-        Netns.ok(ns, cmd);
-    }
-
-    private static Netns.Result run(String... cmd) throws Exception {
-        return Netns.run(cmd);
+        return Netns.ping(NS[from], to);
     }
 }

@@ -47,6 +47,11 @@ public final class Netns {
         return i < 0 ? "" : out.substring(i + 10, out.indexOf('"', i + 10));
     }
 
+    /** Whether {@code ns} gets one answer from {@code ip} within a second. */
+    public static boolean ping(String ns, String ip) throws Exception {
+        return run("ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1", ip).code() == 0;
+    }
+
     /** Creates a namespace, or says why the caller cannot (not root, no iproute2). */
     public static boolean add(String ns) throws Exception {
         return run("ip", "netns", "add", ns).code() == 0;

@@ -1,6 +1,8 @@
 package org.esi.drivers.net.linuxbridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.esi.drivers.testing.Netns.ok;
+import static org.esi.drivers.testing.Netns.run;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -170,20 +172,12 @@ class LinuxBridgeIsolationTest {
     }
 
     private static boolean ping(int from, String to) throws Exception {
-        return run("ip", "netns", "exec", NODES[from], "ping", "-c", "1", "-W", "1", to).code() == 0;
+        return Netns.ping(NODES[from], to);
     }
 
     private static long median(List<Long> xs) {
         List<Long> s = new ArrayList<>(xs);
         Collections.sort(s);
         return s.get(s.size() / 2);
-    }
-
-    private static void ok(String ns, String... cmd) throws Exception {
-        Netns.ok(ns, cmd);
-    }
-
-    private static Netns.Result run(String... cmd) throws Exception {
-        return Netns.run(cmd);
     }
 }
