@@ -16,13 +16,13 @@ import org.esi.spi.Secret;
 /**
  * pyghmi's fakebmc, a real IPMI 2.0 (RMCP+) responder, on a free loopback UDP port.
  * Started through our resource script because Debian's /usr/bin/fakebmc cannot choose its address or
- * credentials; the BMC logic is pyghmi's own.
+ * credentials; the BMC logic is pyghmi's own. Public for the server's tests, through this module's test jar.
  */
-final class FakeBmcPeer implements AutoCloseable {
-    static final String USER = "esi";
-    static final String PASSWORD = "Sup3r-S3cret!";
+public final class FakeBmcPeer implements AutoCloseable {
+    public static final String USER = "esi";
+    public static final String PASSWORD = "Sup3r-S3cret!";
 
-    final int port;
+    public final int port;
     private final Process process;
     private final Path log;
 
@@ -32,7 +32,7 @@ final class FakeBmcPeer implements AutoCloseable {
         this.log = log;
     }
 
-    static FakeBmcPeer start() throws Exception {
+    public static FakeBmcPeer start() throws Exception {
         HardwareTools.requirePyghmi();
         Path script = resource("ipmi/esi_fakebmc.py");
         Path log = Files.createTempFile("esi-fakebmc", ".log");
@@ -81,12 +81,33 @@ final class FakeBmcPeer implements AutoCloseable {
         }
     }
 
-    static Path resource(String name) throws URISyntaxException {
+    /** A test resource as a file; copied out when it sits inside the test jar (another module's tests). */
+    static Path resource(String name) throws URISyntaxException, IOException {
         var url = FakeBmcPeer.class.getClassLoader().getResource(name);
         if (url == null) {
             throw new IllegalStateException("test resource " + name + " is missing");
         }
-        return Path.of(url.toURI());
+        if (url.getProtocol().equals("file")) {
+            return Path.of(url.toURI());
+        }
+        Path copy = Files.createTempFile("esi-test-", "-" + Path.of(name).getFileName());
+        copy.toFile().deleteOnExit();
+        try (var in = url.openStream()) {
+            Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return copy;
+    }
+
+    /** Presses the machine's power button behind the service's back: ipmitool straight to the BMC. */
+    public void chassisPower(String action) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("ipmitool", "-I", "lanplus", "-H", "127.0.0.1", "-p", Integer.toString(port),
+                "-U", USER, "-E", "chassis", "power", action).redirectErrorStream(true);
+        pb.environment().put("IPMI_PASSWORD", PASSWORD);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("ipmitool chassis power " + action + " failed: " + out);
+        }
     }
 
     @Override
