@@ -11,6 +11,7 @@ public enum ErrorKind {
     CONFLICT(409, "Conflict"),
     TOO_LARGE(413, "Request Entity Too Large"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported Media Type"),
+    UNPROCESSABLE(422, "Unprocessable Entity"),
     TOO_MANY_REQUESTS(429, "Too Many Requests"),
     EXTERNAL(502, "Bad Gateway"),
     UNAVAILABLE(503, "Service Unavailable"),

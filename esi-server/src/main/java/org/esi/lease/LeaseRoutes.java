@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.esi.http.Access;
 import org.esi.http.ApiException;
+import org.esi.http.IdempotencyKeys;
 import org.esi.http.BaseUrl;
 import org.esi.http.Call;
 import org.esi.http.Caller;
@@ -167,8 +168,13 @@ public final class LeaseRoutes {
         }
         ObjectNode body = call.ctx().bodyAsBytes().length == 0 ? call.json().createObjectNode() : call.bodyObject();
         Jsons.requireOnly(body, CLAIM, "a claim");
-        Lease l = leases.claim(caller, o.uuid(), new LeaseService.ClaimRequest(Jsons.optString(body, "name"), time(body, "start_time"),
-                time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose")));
+        LeaseService.Claim claim = leases.claim(caller, o.uuid(), new LeaseService.ClaimRequest(Jsons.optString(body, "name"),
+                time(body, "start_time"), time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose"),
+                IdempotencyKeys.of(call, caller.projectId(), "claim " + o.uuid())));
+        Lease l = claim.lease();
+        if (claim.replayed()) {
+            call.ctx().header(IdempotencyKeys.REPLAYED_HEADER, "true");
+        }
         // The names come from the offer as read for this claim: no second read of what was just written.
         call.ctx().status(201).json(LeaseJson.lease(new LeaseStore.LeaseView(l, caller.projectName(), v.projectName(), v.nodeName(),
                 v.resourceClass(), v.nodeProperties())));

@@ -14,6 +14,7 @@ import org.esi.event.EventStore;
 import org.esi.http.ApiException;
 import org.esi.http.Caller;
 import org.esi.http.ErrorKind;
+import org.esi.http.IdempotencyKeys;
 import org.esi.http.Ids;
 import org.esi.identity.IdentityService;
 import org.esi.identity.Project;
@@ -143,23 +144,37 @@ public final class LeaseService {
         return offer;
     }
 
+    /** Deletes an offer and cancels its leases; 409 when it has already ended (by expiry or another delete). */
     public void deleteOffer(UUID uuid) {
-        Offer o = store.offerView(uuid).orElseThrow().offer();
-        if (!o.status().live()) {
+        if (!lifecycle.endOffer(uuid, OfferStatus.DELETED)) {
+            Offer o = store.offerView(uuid).orElseThrow().offer();
             throw ApiException.conflict("Offer " + uuid + " is " + o.status().word() + "; only an available offer can be deleted");
         }
-        lifecycle.endOffer(uuid, OfferStatus.DELETED);
     }
 
     // --- claims and leases
 
-    public record ClaimRequest(String name, Instant start, Instant end, ObjectNode properties, String purpose) {}
+    public record ClaimRequest(String name, Instant start, Instant end, ObjectNode properties, String purpose,
+                               Optional<IdempotencyKeys.Key> key) {
+        public ClaimRequest(String name, Instant start, Instant end, ObjectNode properties, String purpose) {
+            this(name, start, end, properties, purpose, Optional.empty());
+        }
+    }
 
-    public Lease claim(Caller caller, UUID offerUuid, ClaimRequest r) {
+    /** A claim's lease, and whether it was made by an earlier request with the same idempotency key. */
+    public record Claim(Lease lease, boolean replayed) {}
+
+    public Claim claim(Caller caller, UUID offerUuid, ClaimRequest r) {
         Instant now = LeaseTimes.micros(clock.instant());
         List<Event> recorded = new ArrayList<>();
-        Lease lease = write(() -> store.jdbi().inTransaction(h -> {
+        Claim claim = write(() -> store.jdbi().inTransaction(h -> {
             recorded.clear(); // a retried attempt starts over
+            if (r.key().isPresent()) {
+                Optional<UUID> earlier = IdempotencyKeys.earlier(h, r.key().get(), now);
+                if (earlier.isPresent()) {
+                    return new Claim(store.lease(h, earlier.get()).orElseThrow(), true);
+                }
+            }
             Offer o = store.offerForClaim(h, offerUuid).orElseThrow(() -> ApiException.notFound("Offer " + offerUuid + " could not be found."));
             if (o.status() != OfferStatus.AVAILABLE) {
                 throw ApiException.conflict("Offer " + o.uuid() + " is " + o.status().word() + " and cannot be claimed");
@@ -184,11 +199,12 @@ public final class LeaseService {
                     start, end, null, null, LeaseStatus.CREATED, r.properties(), r.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0,
                     null, null, null);
             store.insertClaim(h, l, now);
+            r.key().ifPresent(k -> IdempotencyKeys.remember(h, k, l.uuid(), now));
             recorded.add(event(h, "esi_leap.lease.create", l, now));
-            return l;
+            return new Claim(l, false);
         }));
         lifecycle.publish(recorded);
-        return lease;
+        return claim;
     }
 
     public record LeaseRequest(String name, Node node, String projectId, Instant start, Instant end, ObjectNode properties, String purpose) {}
@@ -228,6 +244,9 @@ public final class LeaseService {
         List<Event> recorded = new ArrayList<>();
         Lease updated = write(() -> store.jdbi().inTransaction(h -> {
             recorded.clear(); // a retried attempt starts over
+            // Lock order as everywhere (Lifecycle.end): the offer the lease was claimed from, then the lease.
+            Optional<UUID> offerOf = store.lease(h, uuid).map(Lease::offerUuid);
+            offerOf.ifPresent(o -> store.offerForClaim(h, o));
             Lease l = store.leaseForUpdate(h, uuid).orElseThrow(() -> ApiException.notFound("Lease " + uuid + " could not be found."));
             if (l.status() != LeaseStatus.CREATED && l.status() != LeaseStatus.ACTIVE) {
                 throw ApiException.conflict("Lease " + uuid + " is " + l.status().word() + "; only a created or active lease can be changed");
@@ -265,21 +284,25 @@ public final class LeaseService {
         return updated;
     }
 
+    /**
+     * Cancels a lease. The wish is stored with the lease under its row lock first (waiting for a worker that is
+     * starting it right now), so it cannot be lost: the hand-back runs at once when nobody else holds the lease,
+     * and otherwise the lifecycle carries it out as soon as the holder lets go. 409 when the lease has ended.
+     */
     public void cancel(UUID uuid) {
-        Lease l = store.jdbi().withHandle(h -> store.lease(h, uuid)).orElseThrow(() -> ApiException.notFound("Lease " + uuid + " could not be found."));
-        if (!l.status().live()) {
-            throw ApiException.conflict("Lease " + uuid + " is already " + l.status().word());
-        }
-        if (l.status() == LeaseStatus.WAIT_CANCEL || l.status() == LeaseStatus.WAIT_EXPIRE) {
-            return; // already ending; the lifecycle keeps retrying
-        }
-        if (!lifecycle.end(uuid, Lifecycle.Ending.CANCEL)) {
-            Lease after = store.jdbi().withHandle(h -> store.lease(h, uuid)).orElseThrow();
-            if (after.status() == LeaseStatus.ACTIVE || after.status() == LeaseStatus.CREATED) {
-                // Another worker holds it (e.g. it is ending right now); record the wish so the lifecycle finishes it.
-                store.jdbi().useHandle(h -> store.updateLease(h, uuid, "ending = coalesce(ending, 'cancel'), due_at = :now",
-                        Map.of("now", LeaseStore.utc(clock.instant()))));
+        boolean recorded = store.jdbi().inTransaction(h -> {
+            Lease l = store.leaseForUpdate(h, uuid).orElseThrow(() -> ApiException.notFound("Lease " + uuid + " could not be found."));
+            if (!l.status().live()) {
+                throw ApiException.conflict("Lease " + uuid + " is already " + l.status().word());
             }
+            if (l.ending() != null) {
+                return false; // already ending; the lifecycle finishes it
+            }
+            store.updateLease(h, uuid, "ending = 'cancel', due_at = :now, updated_at = :now", Map.of("now", LeaseStore.utc(clock.instant())));
+            return true;
+        });
+        if (recorded) {
+            lifecycle.end(uuid, Lifecycle.Ending.CANCEL);
         }
     }
 

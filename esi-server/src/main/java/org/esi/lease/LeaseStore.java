@@ -181,6 +181,25 @@ public final class LeaseStore {
                 .bind("o", offer).map((rs, c) -> lease(rs)).list();
     }
 
+    /** The same, each row locked (in start order, after the caller locked the offer): an offer's ending marks them. */
+    public List<Lease> liveLeasesOfOfferForUpdate(Handle h, UUID offer) {
+        return h.createQuery("select * from lease where offer_uuid = :o and status not in ('expired', 'deleted') order by start_time for update")
+                .bind("o", offer).map((rs, c) -> lease(rs)).list();
+    }
+
+    /**
+     * Makes the leases on a node that are waiting to start due now: called when a hand-back finishes, so the
+     * next lease of back-to-back windows starts at once instead of at its next look. Rows another worker holds
+     * are skipped; that worker is starting them anyway.
+     */
+    public void wakeWaitingLeases(Handle h, UUID node, Instant now) {
+        h.createUpdate("""
+                        update lease set due_at = :now where uuid in (
+                          select uuid from lease where resource_uuid = :n and status in ('created', 'wait fulfill')
+                            and start_time <= :now and due_at > :now for update skip locked)""")
+                .bind("n", node).bind("now", utc(now)).execute();
+    }
+
     // --- leases
 
     private static final String INSERT_LEASE = """

@@ -8,7 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.esi.event.Event;
 import org.esi.event.EventListener;
 import org.esi.event.EventStore;
@@ -27,7 +31,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class Lifecycle {
     private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
-    static final Duration CLAIM = Duration.ofMinutes(2);
+    static final Duration CLAIM = Duration.ofSeconds(30);
+    static final Duration CLAIM_RENEWAL = Duration.ofSeconds(10);
+    /** How long a lease waiting for the previous lease's hand-back waits before looking again by itself. */
+    static final Duration HAND_OVER_RECHECK = Duration.ofSeconds(5);
+    private static final ScheduledExecutorService RENEWALS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "esi-lease-claim-renewal");
+        t.setDaemon(true);
+        return t;
+    });
     static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
     public static final String LEASE_UUID_PROPERTY = "lease_uuid";
 
@@ -59,34 +71,64 @@ public final class Lifecycle {
             this.done = done;
             this.waiting = waiting;
         }
+
+        /** The word stored in the lease's {@code ending} column. */
+        String word() {
+            return name().toLowerCase();
+        }
+
+        static Ending of(String word) {
+            return valueOf(word.toUpperCase());
+        }
     }
 
-    /** Does whatever is due for one lease now; false when another instance holds it or nothing was due. */
+    /**
+     * Does whatever is due for one lease now; false when another instance holds it or nothing was due.
+     * A recorded wish to end ({@code ending}) wins over the lease's times, whatever its status, so a cancel
+     * recorded while another worker was starting the lease is carried out as soon as that worker lets go. A
+     * lease that is due with nothing to do gets its real next due time back rather than being looked at again.
+     */
     public boolean runDueLease(UUID uuid) {
         Instant now = clock.instant();
         Optional<Lease> due = store.jdbi().inTransaction(h -> store.leaseForUpdateSkipLocked(h, uuid));
-        if (due.isEmpty()) {
+        if (due.isEmpty() || !due.get().status().live()) {
             return false;
         }
         Lease l = due.get();
+        if (l.ending() != null) {
+            return end(uuid, Ending.of(l.ending()));
+        }
         return switch (l.status()) {
-            case CREATED, WAIT_FULFILL -> !l.startTime().isAfter(now) && (l.endTime().isAfter(now) ? fulfill(uuid) : end(uuid, Ending.EXPIRE));
-            case ACTIVE, ERROR -> !l.endTime().isAfter(now) && end(uuid, Ending.EXPIRE);
+            case CREATED, WAIT_FULFILL -> l.startTime().isAfter(now) ? reschedule(l, l.startTime(), now)
+                    : l.endTime().isAfter(now) ? fulfill(uuid) : end(uuid, Ending.EXPIRE);
+            case ACTIVE, ERROR -> l.endTime().isAfter(now) ? reschedule(l, l.endTime(), now) : end(uuid, Ending.EXPIRE);
             case WAIT_EXPIRE -> end(uuid, Ending.EXPIRE);
             case WAIT_CANCEL -> end(uuid, Ending.CANCEL);
             case EXPIRED, DELETED -> false;
         };
     }
 
+    /** Puts back a lease's next due time when it was found due early; only if nobody changed it meanwhile. */
+    private boolean reschedule(Lease l, Instant next, Instant now) {
+        store.jdbi().useHandle(h -> h.createUpdate("update lease set due_at = :next where uuid = :u and due_at <= :now and ending is null")
+                .bind("next", LeaseStore.utc(next)).bind("u", l.uuid()).bind("now", LeaseStore.utc(now)).execute());
+        return false;
+    }
+
     /** Starts a lease: the node's lessee becomes the lease's project and the node records the lease. */
     boolean fulfill(UUID uuid) {
         List<Event> recorded = new ArrayList<>();
+        boolean[] endInstead = {false};
         boolean done = store.jdbi().inTransaction(h -> {
             Optional<Lease> locked = store.leaseForUpdateSkipLocked(h, uuid);
             if (locked.isEmpty() || (locked.get().status() != LeaseStatus.CREATED && locked.get().status() != LeaseStatus.WAIT_FULFILL)) {
                 return false;
             }
             Lease l = locked.get();
+            if (l.ending() != null) {
+                endInstead[0] = true; // cancelled before it could start: it never starts
+                return false;
+            }
             Instant now = clock.instant();
             Node node = nodes.nodeForUpdate(h, l.resourceUuid()).orElseThrow();
             String carried = node.properties().path(LEASE_UUID_PROPERTY).asText(null);
@@ -94,6 +136,15 @@ public final class Lifecycle {
                     && (l.parentLeaseUuid() == null || !carried.equals(l.parentLeaseUuid().toString()));
             if (carriesOther) {
                 // The previous holder's hand-back has not finished: starting now would give a dirty node away.
+                Optional<Lease> previous = store.lease(h, UUID.fromString(carried));
+                if (previous.isPresent() && handingOver(previous.get(), now)) {
+                    // Back-to-back leases: the previous one is ending, and its last step wakes this one. Not an error;
+                    // the due time is only a safety net should that wake-up be lost.
+                    store.updateLease(h, uuid, "status = :s, due_at = :due, last_error = :err, updated_at = :now", Map.of(
+                            "s", LeaseStatus.WAIT_FULFILL.word(), "due", LeaseStore.utc(now.plus(HAND_OVER_RECHECK)),
+                            "err", "waiting for lease " + carried + " to hand node " + node.uuid() + " back", "now", LeaseStore.utc(now)));
+                    return false;
+                }
                 int attempts = l.attempts() + 1;
                 store.updateLease(h, uuid, "status = :s, attempts = :a, due_at = :due, last_error = :err, updated_at = :now", Map.of(
                         "s", LeaseStatus.WAIT_FULFILL.word(), "a", attempts, "due", LeaseStore.utc(now.plus(backoff(attempts))),
@@ -114,12 +165,23 @@ public final class Lifecycle {
             return true;
         });
         publish(recorded);
+        if (endInstead[0]) {
+            return end(uuid, Ending.CANCEL);
+        }
         return done;
+    }
+
+    /** Whether a lease still on a node is on its way off it (its time is up, or it is being ended). */
+    private static boolean handingOver(Lease previous, Instant now) {
+        return !previous.status().live() || previous.ending() != null || !previous.endTime().isAfter(now)
+                || previous.status() == LeaseStatus.WAIT_EXPIRE || previous.status() == LeaseStatus.WAIT_CANCEL;
     }
 
     /**
      * Ends a lease: children first, then the lessee comes off the node, the node is handed back
-     * (power off, clean, detach), and the parent's lessee, if any, gets the node again.
+     * (power off, clean, detach), and the parent's lessee, if any, gets the node again. Row locks are
+     * taken in one order everywhere (offer, then lease, then node) so an offer's deletion, claims and
+     * this never wait on each other in a cycle.
      */
     public boolean end(UUID uuid, Ending ending) {
         List<Event> recorded = new ArrayList<>();
@@ -134,12 +196,12 @@ public final class Lifecycle {
             if (l.claimedUntil() != null && l.claimedUntil().isAfter(start)) {
                 return Optional.<Lease>empty(); // another worker is ending it right now
             }
-            Ending effective = l.ending() != null ? Ending.valueOf(l.ending().toUpperCase()) : ending;
+            Ending effective = l.ending() != null ? Ending.of(l.ending()) : ending;
             if (l.status() != LeaseStatus.WAIT_EXPIRE && l.status() != LeaseStatus.WAIT_CANCEL) {
                 recorded.add(event(h, "esi_leap.lease.delete.start", l, start));
             }
             store.updateLease(h, uuid, "claimed_until = :until, ending = :ending, updated_at = :now", Map.of(
-                    "until", LeaseStore.utc(start.plus(CLAIM)), "ending", effective.name().toLowerCase(), "now", LeaseStore.utc(start)));
+                    "until", LeaseStore.utc(start.plus(CLAIM)), "ending", effective.word(), "now", LeaseStore.utc(start)));
             return Optional.of(l);
         });
         publish(recorded);
@@ -148,8 +210,12 @@ public final class Lifecycle {
             return false;
         }
         Lease lease = claimed.get();
-        Ending effective = lease.ending() != null ? Ending.valueOf(lease.ending().toUpperCase()) : ending;
+        Ending effective = lease.ending() != null ? Ending.of(lease.ending()) : ending;
         boolean wasFulfilled = lease.fulfillTime() != null;
+        // The claim is kept fresh while this worker lives, so a hand-back may take as long as it needs while a
+        // crashed worker's claim lapses within one CLAIM and another instance resumes.
+        ScheduledFuture<?> renewal = RENEWALS.scheduleAtFixedRate(() -> renewClaim(uuid), CLAIM_RENEWAL.toMillis(),
+                CLAIM_RENEWAL.toMillis(), TimeUnit.MILLISECONDS);
         try {
             endChildren(lease, effective);
             boolean carried = wasFulfilled && store.jdbi().inTransaction(h -> {
@@ -164,11 +230,17 @@ public final class Lifecycle {
                 handback.handBack(lease.resourceUuid(), lease.projectId());
             }
         } catch (Exception e) {
+            renewal.cancel(false);
             fail(lease, effective, e);
             return false;
         }
+        renewal.cancel(false);
         // Step 3: final state, and the node back to the parent's lessee when this was a sub-lease.
         store.jdbi().useTransaction(h -> {
+            if (lease.offerUuid() != null) {
+                store.offerForClaim(h, lease.offerUuid()); // lock order: the offer before the lease (see above)
+            }
+            store.leaseForUpdate(h, lease.uuid());
             Instant now = clock.instant();
             Node node = nodes.nodeForUpdate(h, lease.resourceUuid()).orElseThrow();
             if (lease.uuid().toString().equals(node.properties().path(LEASE_UUID_PROPERTY).asText(null))) {
@@ -191,7 +263,18 @@ public final class Lifecycle {
             recorded.add(event(h, "esi_leap.lease.delete.end", lease, now));
         });
         publish(recorded);
+        // The next lease on this node may be waiting for exactly this hand-back (back-to-back windows).
+        store.jdbi().useHandle(h -> store.wakeWaitingLeases(h, lease.resourceUuid(), clock.instant()));
         return true;
+    }
+
+    private void renewClaim(UUID uuid) {
+        try {
+            store.jdbi().useHandle(h -> h.createUpdate("update lease set claimed_until = :until where uuid = :u and claimed_until is not null")
+                    .bind("until", LeaseStore.utc(clock.instant().plus(CLAIM))).bind("u", uuid).execute());
+        } catch (RuntimeException e) {
+            log.warn("Could not renew the claim on lease {} ({}); it lapses unless renewed later", uuid, e.getMessage());
+        }
     }
 
     private void endChildren(Lease lease, Ending ending) {
@@ -228,29 +311,31 @@ public final class Lifecycle {
         publish(recorded);
     }
 
-    /** Ends an offer (expired or deleted): its live leases end first, then it stops holding time. */
+    /**
+     * Ends an offer (expired or deleted) in one transaction: the offer is locked the way claims lock it, so a
+     * claim either committed before (its lease is ended here) or sees the offer ended and is refused; each live
+     * lease is marked to end, and the offer stops holding time. The leases' hand-backs then run at once where
+     * they can, and otherwise through the lifecycle, which cannot lose them: the wish is stored with the lease.
+     * False when the offer was not live (already ended by someone else).
+     */
     public boolean endOffer(UUID uuid, OfferStatus finalStatus) {
-        Optional<Offer> offer = store.jdbi().withHandle(h -> h.createQuery("select * from offer where uuid = :u")
-                .bind("u", uuid).map((rs, c) -> store.offer(rs)).findOne());
-        if (offer.isEmpty() || !offer.get().status().live()) {
-            return false;
-        }
-        List<Lease> leases = store.jdbi().withHandle(h -> store.liveLeasesOfOffer(h, uuid));
-        for (Lease l : leases) {
-            end(l.uuid(), finalStatus == OfferStatus.EXPIRED ? Ending.EXPIRE : Ending.CANCEL);
-        }
+        Ending ending = finalStatus == OfferStatus.EXPIRED ? Ending.EXPIRE : Ending.CANCEL;
         List<Event> recorded = new ArrayList<>();
+        List<UUID> leases = new ArrayList<>();
         boolean done = store.jdbi().inTransaction(h -> {
+            recorded.clear();
+            leases.clear();
             Optional<Offer> locked = store.offerForUpdate(h, uuid);
             if (locked.isEmpty() || !locked.get().status().live()) {
                 return false;
             }
             Instant now = clock.instant();
-            if (!store.liveLeasesOfOffer(h, uuid).stream().allMatch(l -> !l.status().live())) {
-                // A lease of this offer is still handing back; try again shortly rather than strand it.
-                h.createUpdate("update offer set due_at = :due where uuid = :u")
-                        .bind("due", LeaseStore.utc(now.plusSeconds(5))).bind("u", uuid).execute();
-                return false;
+            for (Lease l : store.liveLeasesOfOfferForUpdate(h, uuid)) {
+                if (l.ending() == null) {
+                    store.updateLease(h, l.uuid(), "ending = :e, due_at = :now, updated_at = :now",
+                            Map.of("e", ending.word(), "now", LeaseStore.utc(now)));
+                }
+                leases.add(l.uuid());
             }
             store.setOfferStatus(h, uuid, finalStatus, now);
             Offer o = locked.get();
@@ -259,6 +344,9 @@ public final class Lifecycle {
             return true;
         });
         publish(recorded);
+        for (UUID l : leases) {
+            end(l, ending);
+        }
         return done;
     }
 
