@@ -11,6 +11,9 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
+import java.util.EnumSet;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -37,6 +40,8 @@ final class HttpServerFactory {
             pool.setName("esi-http");
             c.jetty.threadPool = pool;
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonBadMessages(json)));
+            c.jetty.modifyServletContextHandler(h -> h.addFilter(new FilterHolder(new IgnoreMethodOverride()), "/*",
+                    EnumSet.of(DispatcherType.REQUEST)));
             if (config.tls()) {
                 c.jetty.modifyServer(server -> addTls(server, config));
             }
