@@ -93,7 +93,8 @@ final class SlowClientGuard implements Connection.Listener {
         @Override
         public void run() {
             EndPoint endPoint = http.getEndPoint();
-            if (!endPoint.isOpen()) {
+            // An upgraded connection (the console's WebSocket) is no longer HTTP requests to time.
+            if (!endPoint.isOpen() || endPoint.getConnection() != http) {
                 return;
             }
             HttpParser parser = http.getParser();
