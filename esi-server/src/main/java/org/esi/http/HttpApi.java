@@ -100,6 +100,11 @@ public final class HttpApi {
     /** Installs everything into a Javalin instance created by the caller (who owns Jetty settings). */
     public void install(Javalin app) {
         verifyRules();
+        // Before routing: Javalin decodes path parameters while matching, and fails on a bad escape.
+        app.before(ctx -> {
+            PercentEscapes.require(ctx.req().getRequestURI(), "path");
+            PercentEscapes.require(ctx.queryString(), "query string");
+        });
         for (RouteSpec r : routes) {
             app.addHttpHandler(r.method(), r.path(), wrap(r));
         }

@@ -1,6 +1,5 @@
 package org.esi.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,17 +22,9 @@ public final class Jsons {
                 .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
     }
 
-    /** A parser message without Jackson's source excerpt, which would echo the caller's bytes back. */
+    /** What is wrong with an unreadable body, in the caller's terms (see {@link JsonErrors}). */
     public static String describe(Exception e) {
-        if (e instanceof JsonProcessingException jpe) {
-            // Jackson names the Java type it was binding to; that is ours, not the caller's business.
-            String msg = jpe.getOriginalMessage() == null ? "unreadable JSON" : jpe.getOriginalMessage()
-                    .replaceAll("\\s*\\(bound as `[^`]*`\\)", "")
-                    .replaceAll("`?\\b(?:com|java|javax|org)\\.[\\w.$]+`?", "a value");
-            var loc = jpe.getLocation();
-            return clip(msg) + (loc != null ? " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")" : "");
-        }
-        return "unreadable body";
+        return JsonErrors.describe(e);
     }
 
     public static String clip(String text) {

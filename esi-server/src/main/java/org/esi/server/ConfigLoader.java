@@ -47,6 +47,8 @@ public final class ConfigLoader {
         DEFAULTS.put("tls.key", "");
         DEFAULTS.put("admin.password", "");
         DEFAULTS.put("network.vlan-ranges", "physnet1:100:3999");
+        DEFAULTS.put("http.request-read-timeout", "30s");
+        DEFAULTS.put("http.max-connections-per-address", "64");
     }
 
     /** Variables the CLI and launcher read; they share the ESI_ prefix but are not server settings. */
@@ -141,7 +143,8 @@ public final class ConfigLoader {
                 cert,
                 key,
                 opt(v, "admin.password"),
-                vlanRanges(v.get("network.vlan-ranges")));
+                vlanRanges(v.get("network.vlan-ranges")),
+                new HttpLimits(positive(v, "http.request-read-timeout"), intIn(v, "http.max-connections-per-address", 1, 100_000)));
     }
 
     /** {@code physnet:low:high[,physnet:low:high...]}: the VLANs tenant networks are given, per physical network. */

@@ -27,7 +27,8 @@ public record EsiConfig(
         Optional<Path> tlsCert,
         Optional<Path> tlsKey,
         Optional<String> adminPassword,
-        java.util.List<org.esi.network.VlanRange> vlanRanges) {
+        java.util.List<org.esi.network.VlanRange> vlanRanges,
+        HttpLimits http) {
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();

@@ -11,6 +11,12 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
+import java.util.EnumSet;
+import java.util.concurrent.Executors;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.servlet.FilterHolder;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -35,10 +41,29 @@ final class HttpServerFactory {
             c.router.treatMultipleSlashesAsSingleSlash = true;
             QueuedThreadPool pool = new QueuedThreadPool(200, 8, 60_000);
             pool.setName("esi-http");
+            // Requests run on virtual threads, so one blocked reading a slow client's body costs no pool thread.
+            pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
             c.jetty.threadPool = pool;
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonBadMessages(json)));
+            c.jetty.modifyServer(server -> guardConnectors(server, new SlowClientGuard(config.http())));
+            c.jetty.modifyServletContextHandler(h -> h.addFilter(new FilterHolder(new IgnoreMethodOverride()), "/*",
+                    EnumSet.of(DispatcherType.REQUEST)));
             if (config.tls()) {
                 c.jetty.modifyServer(server -> addTls(server, config));
+            }
+        });
+    }
+
+    /** Javalin adds its connector after this hook runs, so the guard is attached when the server starts. */
+    private static void guardConnectors(Server server, SlowClientGuard guard) {
+        server.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarting(LifeCycle event) {
+                for (org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
+                    if (connector instanceof AbstractConnector c && !c.contains(guard)) {
+                        c.addBean(guard);
+                    }
+                }
             }
         });
     }

@@ -69,14 +69,21 @@ public final class UiRoutes {
         call.ctx().json(Map.of("session", describe(caller, token.get())));
     }
 
-    /** Ends the session: the token is revoked, not only forgotten by the browser. */
+    /**
+     * Ends the session: the token is revoked, not only forgotten by the browser. Without the CSRF header
+     * the request may be forged, so it is refused and nothing changes; answering 204 while the token stays
+     * valid would tell the user they are logged out when they are not.
+     */
     private void logout(Call call) {
-        BrowserSession.cookieToken(call.ctx()).ifPresent(token -> {
+        Optional<String> token = BrowserSession.cookieToken(call.ctx());
+        if (token.isPresent()) {
             String csrf = call.ctx().header(BrowserSession.CSRF_HEADER);
-            if (BrowserSession.csrfFor(token).equals(csrf)) {
-                tokens.revoke(token);
+            if (!BrowserSession.csrfFor(token.get()).equals(csrf)) {
+                throw ApiException.forbidden("Logging out needs the session's " + BrowserSession.CSRF_HEADER
+                        + " header; the session is still active.");
             }
-        });
+            tokens.revoke(token.get());
+        }
         BrowserSession.close(call.ctx());
         call.ctx().status(204);
     }
