@@ -10,9 +10,16 @@ public record LeasingSetup(String ownerToken, String lesseeToken, String nodeNam
         String owner = server.userToken(prefix + "-owner-user", ownerProject, "owner");
         String lessee = server.userToken(prefix + "-lessee-user", lesseeProject, "lessee");
         String node = prefix + "-node";
+        return new LeasingSetup(owner, lessee, node, offerNewNode(server, owner, node));
+    }
+
+    /** One more node of the same owner, on offer; returns the offer's UUID. */
+    public String offerAnotherNode(TestingEsiServer server, String node) {
+        return offerNewNode(server, ownerToken, node);
+    }
+
+    private static String offerNewNode(TestingEsiServer server, String owner, String node) {
         server.client().post("/baremetal/v1/nodes", owner, Map.of("name", node, "driver", "fake-hardware")).expect(201);
-        String offer = server.client().post("/lease/v1/offers", owner, Map.of("resource_uuid", node)).expect(201)
-                .json().path("uuid").asText();
-        return new LeasingSetup(owner, lessee, node, offer);
+        return server.client().post("/lease/v1/offers", owner, Map.of("resource_uuid", node)).expect(201).json().path("uuid").asText();
     }
 }
