@@ -2,9 +2,6 @@ package org.esi.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Clock;
@@ -18,6 +15,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.esi.testing.ClaimLoad;
 import org.esi.testing.LeasingSetup;
+import org.esi.testing.OwnPostgres;
 import org.esi.testing.TestingEsiServer;
 import org.junit.jupiter.api.Test;
 
@@ -28,14 +26,9 @@ import org.junit.jupiter.api.Test;
 class DatabaseOutageTest {
     @Test
     void claimsDuringARestartAnswer503SayingWhetherAnythingChangedAndServiceRecovers() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "esi-outage-pg-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        try (EmbeddedPostgres pg = EmbeddedPostgres.start(dir.resolve("data"), Path.of("/tmp/esi-test-pg-binaries"));
-             TestingEsiServer server = TestingEsiServer.start(Map.of(
-                     "ESI_DATABASE_URL", pg.jdbcUrl(EmbeddedPostgres.DEFAULT_DATABASE),
-                     "ESI_DATABASE_USER", pg.user(),
-                     "ESI_DATABASE_PASSWORD", pg.password(),
-                     "ESI_DATABASE_POOL_WAIT", "1s"), Clock.systemUTC())) {
+        try (OwnPostgres own = new OwnPostgres();
+             TestingEsiServer server = TestingEsiServer.start(own.serverSettings("1s"), Clock.systemUTC())) {
+            EmbeddedPostgres pg = own.postgres();
             LeasingSetup setup = LeasingSetup.create(server, "outage");
             List<ClaimLoad.Answer> answers;
             Instant restarted;
