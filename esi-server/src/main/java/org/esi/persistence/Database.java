@@ -24,7 +24,7 @@ public final class Database implements AutoCloseable {
                                    DatabaseTimeouts timeouts) {
         // Migrations run before the pool exists, without the request timeouts: a long migration or
         // waiting for another instance's migration lock is expected at start-up.
-        Flyway.configure().dataSource(jdbcUrl, user.orElse(null), password.orElse(null))
+        Flyway.configure().dataSource(jdbcUrl, user.orElse(null), password.orElse(null)).initSql("set time zone 'UTC'")
                 .locations("classpath:db/migration").load().migrate();
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(jdbcUrl);
