@@ -111,6 +111,13 @@ public final class HttpApi {
         app.exception(ApiException.class, (e, ctx) -> writeError(ctx, e.kind(), e.getMessage()));
         app.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, kindFor(e.getStatus()), messageFor(e, ctx)));
         app.exception(Exception.class, (e, ctx) -> {
+            var outage = DatabaseOutage.asApiError(e);
+            if (outage.isPresent()) {
+                // Expected during a restart or a stuck peer; a trace per request would bury the one line that matters.
+                log.warn("Database unavailable on {} {}: {}", ctx.method(), ctx.path(), SafeLog.redacted(e).getMessage());
+                writeError(ctx, outage.get().kind(), outage.get().getMessage());
+                return;
+            }
             log.error("Internal error on {} {}", ctx.method(), ctx.path(), SafeLog.redacted(e));
             writeError(ctx, ErrorKind.INTERNAL, "The server could not complete the request; the error was logged.");
         });
@@ -180,6 +187,9 @@ public final class HttpApi {
     private void writeError(Context ctx, ErrorKind kind, String message) {
         ErrorStyle style = ErrorStyle.forPath(ctx.path());
         ctx.status(kind.status());
+        if (kind == ErrorKind.UNAVAILABLE) {
+            ctx.header("Retry-After", DatabaseOutage.RETRY_AFTER_SECONDS);
+        }
         if (kind == ErrorKind.UNAUTHORIZED && style == ErrorStyle.KEYSTONE) {
             ctx.header("WWW-Authenticate", "Keystone uri=\"" + ctx.scheme() + "://" + ctx.host() + "/identity/v3\"");
         }

@@ -41,6 +41,7 @@ public final class NodeTasks implements AutoCloseable {
     private final EventStore events;
     private final PxeBoot pxe;
     private final Clock clock;
+    private final org.esi.persistence.OutageLog outages = new org.esi.persistence.OutageLog(log, "Node tasks and power sync", Clock.systemUTC());
     private final String instanceId;
     private final Semaphore bmcSlots;
     private final Duration powerSyncInterval;
@@ -86,6 +87,7 @@ public final class NodeTasks implements AutoCloseable {
                     nextPowerSync = clock.instant().plus(powerSyncInterval);
                     syncPowerStates();
                 }
+                outages.succeeded();
                 synchronized (monitor) {
                     if (!woken) {
                         monitor.wait(1000);
@@ -95,7 +97,15 @@ public final class NodeTasks implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (Throwable t) {
-                log.error("Node task loop failed; continuing", t);
+                if (!outages.absorbed(t)) {
+                    log.error("Node task loop failed; continuing", t);
+                }
+                // Without a pause a database that refuses at once would spin this loop.
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         }
     }
@@ -324,7 +334,9 @@ public final class NodeTasks implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
-                    log.warn("Power sync of node {} failed", n.uuid(), e);
+                    if (!outages.absorbed(e)) {
+                        log.warn("Power sync of node {} failed", n.uuid(), e);
+                    }
                 }
             });
         }

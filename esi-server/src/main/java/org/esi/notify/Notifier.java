@@ -77,6 +77,7 @@ public final class Notifier implements EventListener, AutoCloseable {
     private final SecretBox secrets;
     private final ObjectMapper json;
     private final Clock clock;
+    private final org.esi.persistence.OutageLog outages = new org.esi.persistence.OutageLog(log, "Webhook notifier", Clock.systemUTC());
     private final Duration endingSoon;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -135,6 +136,7 @@ public final class Notifier implements EventListener, AutoCloseable {
                     // A timer for the next "ending soon" rather than a poll; a lease started elsewhere is seen within SCAN_EVERY.
                     sleep = Math.min(sleep, Duration.between(clock.instant(), end.get().minus(endingSoon)).toMillis());
                 }
+                outages.succeeded();
                 if (heldBack || more) {
                     sleep = Math.min(sleep, 200);
                 }
@@ -151,7 +153,9 @@ public final class Notifier implements EventListener, AutoCloseable {
                 if (!running) {
                     return;
                 }
-                log.error("Notifier loop failed; continuing in 1 s", SafeLog.redacted(t));
+                if (!outages.absorbed(t)) {
+                    log.error("Notifier loop failed; continuing in 1 s", SafeLog.redacted(t));
+                }
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException e) {

@@ -16,10 +16,16 @@ public final class Database implements AutoCloseable {
     private Database(HikariDataSource dataSource) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
+        jdbi.setTransactionHandler(new CommitAwareTransactionHandler(jdbi.getTransactionHandler()));
     }
 
     /** Connects, then brings the schema up to date (Flyway takes a lock, so several instances may start at once). */
-    public static Database connect(String jdbcUrl, Optional<String> user, Optional<String> password, int poolSize) {
+    public static Database connect(String jdbcUrl, Optional<String> user, Optional<String> password, int poolSize,
+                                   DatabaseTimeouts timeouts) {
+        // Migrations run before the pool exists, without the request timeouts: a long migration or
+        // waiting for another instance's migration lock is expected at start-up.
+        Flyway.configure().dataSource(jdbcUrl, user.orElse(null), password.orElse(null)).initSql("set time zone 'UTC'")
+                .locations("classpath:db/migration").load().migrate();
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(jdbcUrl);
         user.ifPresent(cfg::setUsername);
@@ -27,17 +33,10 @@ public final class Database implements AutoCloseable {
         cfg.setMaximumPoolSize(poolSize);
         cfg.setMinimumIdle(Math.min(2, poolSize));
         cfg.setPoolName("esi-db");
-        cfg.setConnectionTimeout(10_000);
-        // Every session works in UTC so timestamptz renders the same on every instance.
-        cfg.setConnectionInitSql("set time zone 'UTC'");
-        HikariDataSource ds = new HikariDataSource(cfg);
-        try {
-            Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        } catch (RuntimeException e) {
-            ds.close();
-            throw e;
-        }
-        return new Database(ds);
+        cfg.setConnectionTimeout(timeouts.poolWait().toMillis());
+        // Every session works in UTC so timestamptz renders the same on every instance, and waits are bounded.
+        cfg.setConnectionInitSql(timeouts.sessionSql());
+        return new Database(new HikariDataSource(cfg));
     }
 
     public Jdbi jdbi() {

@@ -101,7 +101,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final boolean dropPrivileges;
     private final String password;
     private final int port;
-    private final Process process;
+    /** Replaced by {@link #restartFast()}; read by the shutdown hook's thread. */
+    private volatile Process process;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Thread shutdownHook;
@@ -312,6 +313,30 @@ public final class EmbeddedPostgres implements AutoCloseable {
         } catch (IllegalStateException alreadyShuttingDown) {
             // The hook is running or about to; stop() is idempotent.
         }
+    }
+
+    /**
+     * {@code pg_ctl restart -m fast} on the same port and data: every open session is cut (clients see their
+     * connections break mid-statement or mid-commit), then the server accepts connections again. For outage
+     * tests and benchmarks; returns once the server is ready.
+     */
+    public synchronized void restartFast() throws IOException {
+        if (stopped) {
+            throw new IllegalStateException("PostgreSQL on port " + port + " is stopped");
+        }
+        pgCtlStop(pgdata, binDir, logFile, dropPrivileges);
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while restarting PostgreSQL", e);
+        }
+        long logOffset = Files.size(logFile);
+        process = startPostmaster(pgdata, binDir, logFile, dropPrivileges, port);
+        awaitReady(process, port, password, logFile, logOffset);
+        LOG.info("Embedded PostgreSQL on port {} restarted", port);
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.esi.persistence.DatabaseTimeouts;
 
 /**
  * Reads settings: built-in defaults, then the properties file, then {@code ESI_*} environment variables
@@ -35,6 +36,10 @@ public final class ConfigLoader {
         DEFAULTS.put("database.user", "");
         DEFAULTS.put("database.password", "");
         DEFAULTS.put("database.pool-size", "16");
+        DEFAULTS.put("database.pool-wait", "5s");
+        DEFAULTS.put("database.lock-timeout", "5s");
+        DEFAULTS.put("database.statement-timeout", "30s");
+        DEFAULTS.put("database.idle-in-transaction-timeout", "30s");
         DEFAULTS.put("data.dir", "");
         DEFAULTS.put("secret.key-file", "");
         DEFAULTS.put("token.lifetime", "12h");
@@ -132,6 +137,7 @@ public final class ConfigLoader {
                 opt(v, "database.user"),
                 opt(v, "database.password"),
                 intIn(v, "database.pool-size", 2, 500),
+                databaseTimeouts(v),
                 opt(v, "data.dir").map(Path::of).orElseGet(() -> defaultDataDir(env)),
                 opt(v, "secret.key-file").map(Path::of),
                 positive(v, "token.lifetime"),
@@ -170,6 +176,24 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    private static DatabaseTimeouts databaseTimeouts(Map<String, String> v) {
+        // Hikari refuses a pool wait under 250 ms; PostgreSQL counts in whole milliseconds.
+        Duration poolWait = positive(v, "database.pool-wait");
+        if (poolWait.toMillis() < 250) {
+            throw new ConfigException("Setting database.pool-wait must be at least 250ms");
+        }
+        return new DatabaseTimeouts(poolWait, atLeastMillisecond(v, "database.lock-timeout"),
+                atLeastMillisecond(v, "database.statement-timeout"), atLeastMillisecond(v, "database.idle-in-transaction-timeout"));
+    }
+
+    private static Duration atLeastMillisecond(Map<String, String> v, String key) {
+        Duration d = positive(v, key);
+        if (d.toMillis() < 1) {
+            throw new ConfigException("Setting " + key + " must be at least 1ms");
+        }
+        return d;
     }
 
     /** Root gets a system location the embedded database's unprivileged user can reach; others their XDG dir. */

@@ -16,6 +16,7 @@ public record EsiConfig(
         Optional<String> databaseUser,
         Optional<String> databasePassword,
         int databasePoolSize,
+        org.esi.persistence.DatabaseTimeouts databaseTimeouts,
         Path dataDir,
         Optional<Path> secretKeyFile,
         Duration tokenLifetime,

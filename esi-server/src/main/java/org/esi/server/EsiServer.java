@@ -143,10 +143,10 @@ public final class EsiServer implements AutoCloseable {
         if (config.embeddedDatabase()) {
             embedded = EmbeddedPostgres.start(config.dataDir());
             database = Database.connect(embedded.jdbcUrl(EmbeddedPostgres.DEFAULT_DATABASE), Optional.of(embedded.user()),
-                    Optional.of(embedded.password()), config.databasePoolSize());
+                    Optional.of(embedded.password()), config.databasePoolSize(), config.databaseTimeouts());
         } else {
             database = Database.connect(jdbcUrl(config.databaseUrl().get()), config.databaseUser(), config.databasePassword(),
-                    config.databasePoolSize());
+                    config.databasePoolSize(), config.databaseTimeouts());
         }
         LifecycleScheduler scheduler = null;
         NodeTasks nodeTasks = null;

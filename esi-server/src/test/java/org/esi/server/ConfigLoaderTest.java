@@ -27,6 +27,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void databaseWaitsAreBoundedByDefaultAndRefuseNonsense() {
+        EsiConfig c = ConfigLoader.load(Optional.empty(), Map.of());
+        assertThat(c.databaseTimeouts()).isEqualTo(org.esi.persistence.DatabaseTimeouts.DEFAULTS);
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("ESI_DATABASE_LOCK_TIMEOUT", "250ms")).databaseTimeouts().lockWait())
+                .isEqualTo(Duration.ofMillis(250));
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_DATABASE_POOL_WAIT", "100ms")))
+                .hasMessageContaining("database.pool-wait");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", "0s")))
+                .hasMessageContaining("database.idle-in-transaction-timeout");
+    }
+
+    @Test
     void environmentOverridesTheFile() throws Exception {
         Path file = Files.writeString(dir.resolve("esi.properties"), "listen.port=8000\ntoken.lifetime=PT1H\nlease.max-length=30d\n");
         EsiConfig c = ConfigLoader.load(Optional.of(file), Map.of("ESI_LISTEN_PORT", "9000"));
