@@ -1,19 +1,37 @@
 package org.esi.http;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * A failure whose message is safe to show the caller. Anything else thrown by a handler is an
  * internal fault: logged with its trace, answered with a generic 500 and no detail.
  */
 public class ApiException extends RuntimeException {
     private final ErrorKind kind;
+    private final Duration retryAfter;
 
     public ApiException(ErrorKind kind, String message) {
+        this(kind, message, null);
+    }
+
+    private ApiException(ErrorKind kind, String message, Duration retryAfter) {
         super(message, null, false, false);
         this.kind = kind;
+        this.retryAfter = retryAfter;
     }
 
     public ErrorKind kind() {
         return kind;
+    }
+
+    /** When the caller may usefully try again, sent as {@code Retry-After}. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+
+    public static ApiException tooManyRequests(String message, Duration retryAfter) {
+        return new ApiException(ErrorKind.TOO_MANY_REQUESTS, message, retryAfter);
     }
 
     public static ApiException badRequest(String message) {

@@ -108,7 +108,11 @@ public final class HttpApi {
         for (RouteSpec r : routes) {
             app.addHttpHandler(r.method(), r.path(), wrap(r));
         }
-        app.exception(ApiException.class, (e, ctx) -> writeError(ctx, e.kind(), e.getMessage()));
+        app.exception(ApiException.class, (e, ctx) -> {
+            // Whole seconds, rounded up: a client that waits exactly this long is not refused again.
+            e.retryAfter().ifPresent(d -> ctx.header("Retry-After", String.valueOf((d.toMillis() + 999) / 1000)));
+            writeError(ctx, e.kind(), e.getMessage());
+        });
         app.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, kindFor(e.getStatus()), messageFor(e, ctx)));
         app.exception(Exception.class, (e, ctx) -> {
             var outage = DatabaseOutage.asApiError(e);

@@ -15,12 +15,12 @@ import org.esi.http.Jsons;
 public final class Authenticator {
     private final IdentityService identity;
     private final TokenService tokens;
-    private final LoginLimiter limiter;
+    private final LoginThrottle throttle;
 
-    public Authenticator(IdentityService identity, TokenService tokens, LoginLimiter limiter) {
+    public Authenticator(IdentityService identity, TokenService tokens, LoginThrottle throttle) {
         this.identity = identity;
         this.tokens = tokens;
-        this.limiter = limiter;
+        this.throttle = throttle;
     }
 
     /** Checks a Keystone {@code auth} body (password or token method, optional project scope) and issues a token. */
@@ -45,18 +45,22 @@ public final class Authenticator {
             }
             checkDomain(u);
             String password = Jsons.requireString(u, "password");
-            if (limiter.blocked(userKey, address)) {
-                throw new ApiException(ErrorKind.TOO_MANY_REQUESTS, "Too many failed logins; wait a few minutes and try again.");
-            }
             Optional<User> found = identity.findUser(userKey);
+            // Count against the user's id when it exists, so its name and id share one bucket.
+            String counted = found.map(User::id).orElse(userKey);
+            Optional<LoginThrottle.Refusal> refused = throttle.check(counted, address);
+            if (refused.isPresent()) {
+                throw ApiException.tooManyRequests("Too many failed logins for this user from this address; try again in "
+                        + refused.get().retryAfter().toSeconds() + " s.", refused.get().retryAfter());
+            }
             if (found.isEmpty()) {
                 identity.hasher().burn(password);
             }
             if (found.isEmpty() || !found.get().enabled() || !identity.hasher().verify(password, found.get().passwordHash())) {
-                limiter.failed(userKey, address);
+                throttle.failed(counted, address);
                 throw ApiException.unauthorized("The request you have made requires authentication.");
             }
-            limiter.succeeded(userKey);
+            throttle.succeeded(counted, address);
             user = found.get();
         } else if (method.equals("token")) {
             ObjectNode t = Jsons.requireObject(id, "token");

@@ -43,7 +43,7 @@ import org.esi.identity.IdentityStore;
 import org.esi.identity.Authenticator;
 import org.esi.ui.UiRoutes;
 import org.esi.identity.KeystoneRoutes;
-import org.esi.identity.LoginLimiter;
+import org.esi.identity.LoginThrottle;
 import org.esi.identity.PasswordHasher;
 import org.esi.identity.TokenService;
 import org.esi.drivers.fake.FakeHardwareDriver;
@@ -164,7 +164,8 @@ public final class EsiServer implements AutoCloseable {
             Javalin app = HttpServerFactory.create(config, json);
             HttpApi api = new HttpApi(json, policy, tokens);
             api.get("/", Access.anonymous(), call -> call.ctx().json(RootDocument.body(baseUrl.of(call.ctx()))));
-            Authenticator authenticator = new Authenticator(identity, tokens, new LoginLimiter(clock, 10, Duration.ofMinutes(5)));
+            Authenticator authenticator = new Authenticator(identity, tokens, 
+                    new LoginThrottle(database.jdbi(), clock, 10, 30, Duration.ofMinutes(5)));
             new KeystoneRoutes(identity, tokens, authenticator, baseUrl, List.of(
                     new KeystoneRoutes.CatalogEntry("identity", "keystone", "/identity/v3"),
                     new KeystoneRoutes.CatalogEntry("baremetal", "ironic", "/baremetal"),

@@ -3,6 +3,7 @@ package org.esi.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,12 +15,33 @@ import java.nio.charset.StandardCharsets;
 public final class RawHttp {
     private RawHttp() {}
 
-    /** A status line and body as the server sent them; status 0 when the server closed without answering. */
-    public record Answer(int status, String body) {}
+    /** A status line, headers and body as the server sent them; status 0 when the server closed without answering. */
+    public record Answer(int status, String headers, String body) {
+        /** The first value of a header, or null. */
+        public String header(String name) {
+            for (String line : headers.split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+            return null;
+        }
+    }
 
     public static Answer send(String baseUrl, String method, String target, String token, String body) throws IOException {
+        return sendFrom(null, baseUrl, method, target, token, body);
+    }
+
+    /** As {@link #send}, from a chosen local address (another loopback address looks like another client). */
+    public static Answer sendFrom(String localAddress, String baseUrl, String method, String target, String token,
+                                  String body) throws IOException {
         URI base = URI.create(baseUrl);
-        try (Socket s = new Socket(base.getHost(), base.getPort())) {
+        try (Socket s = new Socket()) {
+            if (localAddress != null) {
+                s.bind(new InetSocketAddress(localAddress, 0));
+            }
+            s.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
             s.setSoTimeout(30_000);
             byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
             StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
@@ -47,9 +69,10 @@ public final class RawHttp {
         }
         String text = all.toString(StandardCharsets.UTF_8);
         if (!text.startsWith("HTTP/1.1 ")) {
-            return new Answer(0, text);
+            return new Answer(0, "", text);
         }
         int split = text.indexOf("\r\n\r\n");
-        return new Answer(Integer.parseInt(text.substring(9, 12)), split < 0 ? "" : text.substring(split + 4));
+        return new Answer(Integer.parseInt(text.substring(9, 12)), split < 0 ? text : text.substring(0, split),
+                split < 0 ? "" : text.substring(split + 4));
     }
 }
