@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import org.esi.policy.Policy;
+import org.esi.persistence.SqlErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,6 +116,13 @@ public final class HttpApi {
         });
         app.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, kindFor(e.getStatus()), messageFor(e, ctx)));
         app.exception(Exception.class, (e, ctx) -> {
+            var tooLong = SqlErrors.textLimit(e);
+            if (tooLong.isPresent()) {
+                // The database refused the write as a whole, so nothing changed.
+                writeError(ctx, ErrorKind.USER_ERROR, "'" + tooLong.get().column() + "' must be at most "
+                        + tooLong.get().maxLength() + " characters");
+                return;
+            }
             var outage = DatabaseOutage.asApiError(e);
             if (outage.isPresent()) {
                 // Expected during a restart or a stuck peer; a trace per request would bury the one line that matters.

@@ -79,6 +79,15 @@ public final class Jsons {
         return node.textValue();
     }
 
+    /** As {@link #optString(JsonNode, String)}, refusing text longer than {@code maxLength} characters. */
+    public static String optString(JsonNode parent, String field, int maxLength) {
+        String s = optString(parent, field);
+        if (s != null && s.codePointCount(0, s.length()) > maxLength) {
+            throw ApiException.badRequest("'" + field + "' must be at most " + maxLength + " characters");
+        }
+        return s;
+    }
+
     public static Boolean optBoolean(JsonNode parent, String field) {
         JsonNode node = parent.get(field);
         if (node == null || node.isNull()) {

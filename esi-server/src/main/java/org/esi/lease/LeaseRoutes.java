@@ -28,6 +28,8 @@ import org.esi.node.NodeRoutes;
 /** {@code /lease/v1/offers} and {@code /lease/v1/leases}: ESI-Leap's API with the contract's fixes. */
 public final class LeaseRoutes {
     static final int DEFAULT_LIMIT = 1000;
+    /** As the database's check constraints; checked first so that a long name is not judged on its times. */
+    private static final int NAME_MAX = 255;
     private static final Set<String> OFFER_CREATE = Set.of("name", "lessee_id", "resource_type", "resource_uuid", "start_time", "end_time", "properties");
     private static final Set<String> CLAIM = Set.of("name", "start_time", "end_time", "properties", "purpose");
     private static final Set<String> LEASE_CREATE = Set.of("name", "project_id", "resource_type", "resource_uuid", "start_time", "end_time", "properties", "purpose");
@@ -81,7 +83,7 @@ public final class LeaseRoutes {
         requireVisible(call, node);
         call.authorize(NodeRoutes.target(node));
         String lessee = Optional.ofNullable(Jsons.optString(body, "lessee_id")).map(p -> leases.project(p).id()).orElse(null);
-        Offer o = leases.createOffer(call.caller(), new LeaseService.OfferRequest(Jsons.optString(body, "name"), node, lessee,
+        Offer o = leases.createOffer(call.caller(), new LeaseService.OfferRequest(Jsons.optString(body, "name", NAME_MAX), node, lessee,
                 time(body, "start_time"), time(body, "end_time"), props(body, call)));
         call.ctx().status(201).json(offerJson(leases.store().offerView(o.uuid()).orElseThrow()));
     }
@@ -168,8 +170,8 @@ public final class LeaseRoutes {
         }
         ObjectNode body = call.ctx().bodyAsBytes().length == 0 ? call.json().createObjectNode() : call.bodyObject();
         Jsons.requireOnly(body, CLAIM, "a claim");
-        LeaseService.Claim claim = leases.claim(caller, o.uuid(), new LeaseService.ClaimRequest(Jsons.optString(body, "name"),
-                time(body, "start_time"), time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose"),
+        LeaseService.Claim claim = leases.claim(caller, o.uuid(), new LeaseService.ClaimRequest(Jsons.optString(body, "name", NAME_MAX),
+                time(body, "start_time"), time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose", NAME_MAX),
                 IdempotencyKeys.of(call, caller.projectId(), "claim " + o.uuid())));
         Lease l = claim.lease();
         if (claim.replayed()) {
@@ -222,8 +224,8 @@ public final class LeaseRoutes {
         requireVisible(call, node);
         call.authorize(NodeRoutes.target(node));
         Project lessee = leases.project(Jsons.requireString(body, "project_id"));
-        Lease l = leases.createLease(call.caller(), new LeaseService.LeaseRequest(Jsons.optString(body, "name"), node, lessee.id(),
-                time(body, "start_time"), time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose")));
+        Lease l = leases.createLease(call.caller(), new LeaseService.LeaseRequest(Jsons.optString(body, "name", NAME_MAX), node, lessee.id(),
+                time(body, "start_time"), time(body, "end_time"), props(body, call), Jsons.optString(body, "purpose", NAME_MAX)));
         call.ctx().status(201).json(LeaseJson.lease(leases.store().leaseView(l.uuid()).orElseThrow()));
     }
 

@@ -19,6 +19,8 @@ import org.esi.http.ApiException;
 public final class LeaseTimes {
     /** An offer without an end ends here, as upstream prints it. */
     public static final Instant FOREVER = Instant.parse("9999-12-31T23:59:59.999999Z");
+    /** The first instant our four-digit years print; the database holds it too. */
+    public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
 
     private static final DateTimeFormatter INPUT = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd")
@@ -43,20 +45,32 @@ public final class LeaseTimes {
         if (t.length() > 40) {
             throw ApiException.badRequest("'" + field + "' is not a time");
         }
+        Instant i;
         try {
-            if (t.length() == 10) {
-                return LocalDate.parse(t).atStartOfDay().toInstant(ZoneOffset.UTC);
-            }
-            var parsed = INPUT.parse(t);
-            LocalDateTime local = LocalDateTime.from(parsed);
-            Instant i = parsed.isSupported(ChronoField.OFFSET_SECONDS)
-                    ? OffsetDateTime.of(local, ZoneOffset.ofTotalSeconds(parsed.get(ChronoField.OFFSET_SECONDS))).toInstant()
-                    : local.toInstant(ZoneOffset.UTC);
-            return i.truncatedTo(ChronoUnit.MICROS);
-        } catch (java.time.DateTimeException e) {
+            i = instant(t);
+        } catch (java.time.DateTimeException | ArithmeticException e) {
             throw ApiException.badRequest("'" + field + "' must be an ISO 8601 time such as 2026-01-02T03:04:05, not '"
-                    + (t.length() > 40 ? t.substring(0, 40) + "..." : t) + "'");
+                    + t + "'");
         }
+        // Years with more digits parse, but no lease lives there and the database and our four-digit
+        // output cannot hold them.
+        if (i.isBefore(EARLIEST) || i.isAfter(FOREVER)) {
+            throw ApiException.badRequest("'" + field + "' must lie between " + format(EARLIEST) + " and " + format(FOREVER)
+                    + ", not '" + t + "'");
+        }
+        return i;
+    }
+
+    private static Instant instant(String t) {
+        if (t.length() == 10) {
+            return LocalDate.parse(t).atStartOfDay().toInstant(ZoneOffset.UTC);
+        }
+        var parsed = INPUT.parse(t);
+        LocalDateTime local = LocalDateTime.from(parsed);
+        Instant i = parsed.isSupported(ChronoField.OFFSET_SECONDS)
+                ? OffsetDateTime.of(local, ZoneOffset.ofTotalSeconds(parsed.get(ChronoField.OFFSET_SECONDS))).toInstant()
+                : local.toInstant(ZoneOffset.UTC);
+        return i.truncatedTo(ChronoUnit.MICROS);
     }
 
     public static String format(Instant i) {

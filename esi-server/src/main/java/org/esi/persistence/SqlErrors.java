@@ -3,7 +3,10 @@ package org.esi.persistence;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.ConnectionException;
+import org.postgresql.util.PSQLException;
 
 /**
  * Recognises the PostgreSQL errors that mean "the caller asked for something that conflicts", and those
@@ -24,6 +27,30 @@ public final class SqlErrors {
     public static boolean isExclusionViolation(Throwable e) {
         return "23P01".equals(sqlState(e).orElse(null));
     }
+
+    /**
+     * A text longer than its column's limit: the check constraint is named {@code <column>_max_<n>}.
+     * Gives the column and the limit, empty for every other error.
+     */
+    public static Optional<TextLimit> textLimit(Throwable e) {
+        if (!"23514".equals(sqlState(e).orElse(null))) {
+            return Optional.empty();
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof PSQLException p && p.getServerErrorMessage() != null) {
+                String constraint = p.getServerErrorMessage().getConstraint();
+                Matcher m = constraint == null ? null : TEXT_LIMIT.matcher(constraint);
+                if (m != null && m.matches()) {
+                    return Optional.of(new TextLimit(m.group(1), Integer.parseInt(m.group(2))));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    public record TextLimit(String column, int maxLength) {}
+
+    private static final Pattern TEXT_LIMIT = Pattern.compile("([a-z_]+)_max_(\\d{1,6})");
 
     public static boolean isSerializationFailure(Throwable e) {
         String s = sqlState(e).orElse("");

@@ -43,4 +43,15 @@ class LeaseTimesTest {
         assertThatThrownBy(() -> LeaseTimes.parse("next tuesday", "start_time")).isInstanceOf(ApiException.class)
                 .hasMessageContaining("'start_time' must be an ISO 8601 time");
     }
+
+    @Test
+    void yearsOutsideOneToNineThousandNineHundredNinetyNineAreRefused() {
+        for (String t : new String[] {"+292278994-08-17T07:12:55", "+10000-01-01T00:00:00", "-0001-01-01T00:00:00",
+                "+999999999-12-31T23:59:59Z", "0000-12-31T23:59:59"}) {
+            assertThatThrownBy(() -> LeaseTimes.parse(t, "end_time")).as(t).isInstanceOf(ApiException.class)
+                    .hasMessageContaining("'end_time' must");
+        }
+        assertThat(LeaseTimes.parse("9999-12-31T23:59:59.999999", "end_time")).isEqualTo(LeaseTimes.FOREVER);
+        assertThat(LeaseTimes.parse("0001-01-01T00:00:00", "start_time")).isEqualTo(LeaseTimes.EARLIEST);
+    }
 }
