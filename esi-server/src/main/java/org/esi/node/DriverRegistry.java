@@ -29,6 +29,11 @@ public final class DriverRegistry implements DriverCatalog {
         return drivers.get(driver).validate(driverInfo);
     }
 
+    @Override
+    public Map<String, Object> perNodeDefaults(String driver, String nodeUuid, Map<String, Object> driverInfo) {
+        return drivers.get(driver).perNodeDefaults(nodeUuid, driverInfo);
+    }
+
     public BmcDriver driver(String name) {
         return drivers.get(name);
     }

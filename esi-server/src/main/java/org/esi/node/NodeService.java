@@ -81,7 +81,8 @@ public final class NodeService {
     public Node create(NodeDraft d) {
         validate(d);
         var now = clock.instant();
-        Node n = new Node(d.uuid().orElseGet(UUID::randomUUID), d.name(), d.driver(), sealSecrets(d.driverInfo(), null),
+        UUID uuid = d.uuid().orElseGet(UUID::randomUUID);
+        Node n = new Node(uuid, d.name(), d.driver(), withDriverDefaults(uuid, d, sealSecrets(d.driverInfo(), null)),
                 json.createObjectNode(), null, null, "enroll", null, false, null, null, null, d.resourceClass(),
                 d.properties(), d.instanceInfo(), null, d.extra(), d.description(), d.owner(), d.lessee(), false, d.traits(),
                 now, null, null, null);
@@ -95,7 +96,8 @@ public final class NodeService {
             Node current = store.nodeForUpdate(h, uuid).orElseThrow(() -> ApiException.notFound("Node " + uuid + " could not be found."));
             NodeDraft d = edit.apply(current);
             validate(d);
-            Node n = new Node(current.uuid(), d.name(), d.driver(), sealSecrets(d.driverInfo(), current.driverInfo()),
+            Node n = new Node(current.uuid(), d.name(), d.driver(),
+                    withDriverDefaults(current.uuid(), d, sealSecrets(d.driverInfo(), current.driverInfo())),
                     current.driverInternalInfo(), current.powerState(), current.targetPowerState(), current.provisionState(),
                     current.targetProvisionState(), d.maintenance(), d.maintenanceReason(), current.lastError(),
                     current.reservation(), d.resourceClass(), d.properties(), d.instanceInfo(), d.instanceUuid(), d.extra(),
@@ -118,6 +120,21 @@ public final class NodeService {
             }
             throw e;
         }
+    }
+
+    /** What the node's driver adds for a node that left it out (fake-hardware: a machine of its own). */
+    private ObjectNode withDriverDefaults(UUID uuid, NodeDraft d, ObjectNode sealed) {
+        Map<String, Object> add = drivers.perNodeDefaults(d.driver(), uuid.toString(), plain(d.driverInfo()));
+        if (add.isEmpty()) {
+            return sealed;
+        }
+        ObjectNode out = sealed.deepCopy();
+        add.forEach((k, v) -> {
+            if (!out.has(k)) {
+                out.set(k, json.valueToTree(v));
+            }
+        });
+        return out;
     }
 
     private void validate(NodeDraft d) {

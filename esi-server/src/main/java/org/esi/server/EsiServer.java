@@ -50,6 +50,7 @@ import org.esi.drivers.fake.FakeHardwareDriver;
 import org.esi.drivers.ipmi.IpmiDriver;
 import org.esi.drivers.redfish.RedfishDriver;
 import org.esi.node.DriverRegistry;
+import org.esi.node.FakeMachineStates;
 import org.esi.node.HardwareRoutes;
 import org.esi.node.NodeHandback;
 import org.esi.node.NodeTasks;
@@ -173,6 +174,7 @@ public final class EsiServer implements AutoCloseable {
             new UiRoutes(authenticator, tokens, clock).register(api);
             LeaseStore leaseStore = new LeaseStore(database.jdbi(), json);
             NodeStore nodeStore = new NodeStore(database.jdbi(), json);
+            tuning.fakeHardware().keepStateIn(new FakeMachineStates(database.jdbi(), clock));
             DriverRegistry drivers = new DriverRegistry(List.of(tuning.fakeHardware(), new IpmiDriver(), new RedfishDriver()));
             NodeService nodes = new NodeService(nodeStore, identity, drivers, secrets, json, clock, leaseStore::hasLiveBookings);
             NodeRoutes nodeRoutes = new NodeRoutes(nodes, baseUrl);

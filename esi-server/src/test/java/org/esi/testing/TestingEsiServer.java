@@ -59,6 +59,14 @@ public final class TestingEsiServer implements AutoCloseable {
         return start(other.dataDir, other.jdbcUrl, Map.of(), clock, other.fakeHardware(), SWITCHES_BY_DEFAULT);
     }
 
+    /**
+     * Another instance on the same database with its own fake-hardware driver, as a second host has: the
+     * machines' state must then come from the database, not from a driver object both happen to share.
+     */
+    public static TestingEsiServer sharingOwnHardware(TestingEsiServer other, Map<String, String> settings, Clock clock) {
+        return start(other.dataDir, other.jdbcUrl, settings, clock, new FakeHardwareDriver(clock), SWITCHES_BY_DEFAULT);
+    }
+
     private static final java.util.List<org.esi.spi.net.SwitchDriver> SWITCHES_BY_DEFAULT = java.util.List.of();
 
     private static TestingEsiServer start(Path dataDir, String jdbcUrl, Map<String, String> settings, Clock clock,

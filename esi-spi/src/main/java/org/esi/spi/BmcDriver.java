@@ -23,4 +23,12 @@ public interface BmcDriver {
      * Opening is cheap; the session may connect lazily.
      */
     BmcSession open(Map<String, Object> driverInfo) throws BmcException;
+
+    /**
+     * driver_info entries the server adds when a node is enrolled with (or switched to) this driver, e.g. an
+     * identity the node needs and the caller left out. Not secrets. None by default.
+     */
+    default Map<String, Object> perNodeDefaults(String nodeUuid, Map<String, Object> driverInfo) {
+        return Map.of();
+    }
 }

@@ -16,6 +16,7 @@ import org.esi.spi.BmcSession;
  * A node's machine is found by its driver_info: {@code fake_id} when present, otherwise its BMC address
  * (any key ending in {@code _address}, with a port or system id if given), otherwise one shared default
  * machine. So a node enrolled with {@code ipmi_address} can be switched to this driver and keeps its identity.
+ * The server gives each node enrolled without either a {@code fake_id} of its own ({@link #perNodeDefaults}).
  * Thread-safe.
  */
 public final class FakeHardwareDriver implements BmcDriver {
@@ -24,6 +25,7 @@ public final class FakeHardwareDriver implements BmcDriver {
 
     private final Clock clock;
     private final Map<String, FakeMachine> machines = new ConcurrentHashMap<>();
+    private volatile FakeStateStore store;
 
     public FakeHardwareDriver() {
         this(Clock.systemUTC());
@@ -66,7 +68,24 @@ public final class FakeHardwareDriver implements BmcDriver {
     }
 
     public FakeMachine machine(String key) {
-        return machines.computeIfAbsent(key, k -> new FakeMachine(k, clock));
+        return machines.computeIfAbsent(key, k -> new FakeMachine(k, clock, () -> store));
+    }
+
+    /**
+     * From now on the machines' power, boot device and virtual media live in {@code store}, so that every
+     * service instance on one database sees one machine. Without a store they live in this object.
+     */
+    public void keepStateIn(FakeStateStore store) {
+        this.store = Objects.requireNonNull(store);
+    }
+
+    /**
+     * What a node enrolled without a machine of its own gets: {@code fake_id} set to its uuid, so that two
+     * such nodes are two machines (they used to share the default one: powering one powered the other).
+     */
+    @Override
+    public Map<String, Object> perNodeDefaults(String nodeUuid, Map<String, Object> driverInfo) {
+        return keyOf(driverInfo).equals(DEFAULT_KEY) ? Map.of("fake_id", nodeUuid) : Map.of();
     }
 
     /** Every machine touched so far, by key. */

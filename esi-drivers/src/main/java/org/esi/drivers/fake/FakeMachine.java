@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.esi.spi.BmcException;
 import org.esi.spi.BootDevice;
 import org.esi.spi.BootSetting;
@@ -17,7 +18,9 @@ import org.esi.spi.PowerState;
 /**
  * One pretend machine: its state, what was done to it, and knobs that make it misbehave.
  * All methods are thread-safe. Tests read the state and the operations after driving the machine
- * through a {@link org.esi.spi.BmcSession}.
+ * through a {@link org.esi.spi.BmcSession}. Power, boot device and virtual media live in the driver's
+ * {@link FakeStateStore} when it has one (shared by every service instance); the operations log and the
+ * misbehaviour knobs are this instance's.
  */
 public final class FakeMachine {
     /**
@@ -38,6 +41,7 @@ public final class FakeMachine {
 
     private final String key;
     private final Clock clock;
+    private final Supplier<FakeStateStore> store;
     private PowerState power = PowerState.OFF;
     private BootSetting boot = new BootSetting(BootDevice.DISK, true);
     private URI virtualMedia;
@@ -48,9 +52,10 @@ public final class FakeMachine {
     private Duration delay = Duration.ZERO;
     private boolean virtualMediaSupported = true;
 
-    FakeMachine(String key, Clock clock) {
+    FakeMachine(String key, Clock clock, Supplier<FakeStateStore> store) {
         this.key = key;
         this.clock = clock;
+        this.store = store;
         this.inventory = defaultInventory(key);
     }
 
@@ -59,18 +64,22 @@ public final class FakeMachine {
     }
 
     public synchronized State state() {
+        pull();
         return new State(power, boot, virtualMedia);
     }
 
     public synchronized PowerState power() {
+        pull();
         return power;
     }
 
     public synchronized BootSetting boot() {
+        pull();
         return boot;
     }
 
     public synchronized Optional<URI> virtualMedia() {
+        pull();
         return Optional.ofNullable(virtualMedia);
     }
 
@@ -84,12 +93,16 @@ public final class FakeMachine {
 
     /** Sets the power as if someone pressed the button; not recorded as an operation. */
     public synchronized FakeMachine power(PowerState state) {
+        pull();
         this.power = Objects.requireNonNull(state);
+        push();
         return this;
     }
 
     public synchronized FakeMachine boot(BootSetting setting) {
+        pull();
         this.boot = Objects.requireNonNull(setting);
+        push();
         return this;
     }
 
@@ -173,6 +186,8 @@ public final class FakeMachine {
                 throw new BmcException(failureKind, "injected failure of " + name + " on fake machine " + key
                         + " (" + failuresLeft + " more to come)");
             }
+            pull();
+            State before = new State(power, boot, virtualMedia);
             T result;
             try {
                 result = action.apply(this);
@@ -181,8 +196,30 @@ public final class FakeMachine {
                 record(name, argument, e.kind());
                 throw e;
             }
+            if (!before.equals(new State(power, boot, virtualMedia))) {
+                push();
+            }
             record(name, argument, null);
             return result;
+        }
+    }
+
+    /** Takes the shared state, if the machine keeps one; holding the lock. */
+    private void pull() {
+        FakeStateStore s = store.get();
+        if (s != null) {
+            s.load(key).ifPresent(st -> {
+                power = st.power();
+                boot = st.boot();
+                virtualMedia = st.virtualMedia();
+            });
+        }
+    }
+
+    private void push() {
+        FakeStateStore s = store.get();
+        if (s != null) {
+            s.save(key, new State(power, boot, virtualMedia));
         }
     }
 
