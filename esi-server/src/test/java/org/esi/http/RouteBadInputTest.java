@@ -237,7 +237,7 @@ class RouteBadInputTest {
     }
 
     /**
-     * Names, purposes and descriptions one character past their limit (255; descriptions 1024), in every
+     * Names, purposes and descriptions one character past their limit (255; descriptions 1024, a node's 4096), in every
      * sample body that has one and in the fields the samples leave out: 400 saying the limit, nothing changed.
      */
     @Test
@@ -260,9 +260,10 @@ class RouteBadInputTest {
             }
         }
         cases.put("PATCH /baremetal/v1/nodes/{ident} /name", List.of(Map.of("op", "replace", "path", "/name", "value", name)));
+        // Node descriptions were allowed 4096 characters before the limits, and keep them.
         cases.put("PATCH /baremetal/v1/nodes/{ident} /description",
-                List.of(Map.of("op", "add", "path", "/description", "value", description)));
-        cases.put("POST /baremetal/v1/nodes description", Map.of("driver", "fake-hardware", "description", description));
+                List.of(Map.of("op", "add", "path", "/description", "value", "d".repeat(4097))));
+        cases.put("POST /baremetal/v1/nodes description", Map.of("driver", "fake-hardware", "description", "d".repeat(4097)));
         cases.put("POST /identity/v3/projects description", Map.of("project", Map.of("name", "never-x", "description", description)));
         cases.put("POST /lease/v1/offers name", Map.of("resource_uuid", "victim2", "name", name));
         cases.put("POST /lease/v1/offers/{id}/claim name", Map.of("start_time", Instant.now().plus(12, ChronoUnit.DAYS).toString(), "name", name));
