@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.esi.http.SafeLog;
 import org.esi.node.DriverRegistry;
 import org.esi.node.Node;
 import org.esi.node.NodeService;
@@ -189,7 +190,7 @@ public final class ConsoleBridge {
                 return stillAllowed.getAsBoolean();
             } catch (RuntimeException e) {
                 // A revocation needs the database too; a database hiccup must not cut every console.
-                log.debug("Console of node {}: could not re-check access ({}); keeping the session", node, e.toString());
+                log.debug("Console of node {}: could not re-check access ({}); keeping the session", node, SafeLog.redacted(e).toString());
                 return true;
             }
         }

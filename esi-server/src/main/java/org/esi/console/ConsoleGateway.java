@@ -15,6 +15,7 @@ import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.esi.http.ApiException;
+import org.esi.http.SafeLog;
 import org.esi.spi.BmcException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +103,7 @@ public final class ConsoleGateway implements AutoCloseable {
                 refuse(socket, 408, "No CONNECT request within " + handshakeTimeout.toSeconds() + "s");
                 return;
             } catch (RuntimeException e) {
-                log.warn("Console gateway could not admit a client: {}", e.toString());
+                log.warn("Console gateway could not admit a client: {}", SafeLog.redacted(e).toString());
                 refuse(socket, 503, "The console could not be opened; try again");
                 return;
             } finally {
