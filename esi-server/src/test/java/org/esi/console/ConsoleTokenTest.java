@@ -183,6 +183,19 @@ class ConsoleTokenTest {
     }
 
     @Test
+    void theLesseesXAuthTokenSessionEndsWithTheLeaseToo() throws Exception {
+        Leased l = leased("cat-stream-end");
+        ConsoleClients.Ws ws = new ConsoleClients.Ws();
+        ws.socket = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder().header("X-Auth-Token", l.lessee())
+                .buildAsync(java.net.URI.create(server.url().replaceFirst("^http", "ws") + "/baremetal/v1/nodes/" + l.node()
+                        + "/console/stream"), ws).get(15, java.util.concurrent.TimeUnit.SECONDS);
+        ws.type("streamed\r");
+        await("echo", () -> ws.received.toString().contains("streamed\r"));
+        http.delete("/lease/v1/leases/" + l.lease(), l.lessee()).expect(200);
+        assertThat(ws.awaitClose()).isEqualTo(ConsoleBridge.CLOSE_REVOKED);
+    }
+
+    @Test
     void badInputIsAClientErrorInEsiLeapsStyleAndChangesNothing() throws Exception {
         Leased l = leased("cat-bad");
         String before = tableText();
