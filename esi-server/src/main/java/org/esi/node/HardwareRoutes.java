@@ -51,7 +51,6 @@ public final class HardwareRoutes {
         api.put(n + "/management/boot_device", Access.rule("baremetal:node:set_boot_device"), this::setBootDevice);
         api.get(n + "/management/boot_device/supported", Access.rule("baremetal:node:get_boot_device"), this::supportedBootDevices);
         api.put(n + "/states/console", Access.rule("baremetal:node:set_console_state"), this::console);
-        api.get(n + "/states/console", Access.rule("baremetal:node:get_console"), this::getConsole);
         api.get(n + "/vifs", Access.rule("baremetal:node:vif:list"), this::listVifs);
         api.post(n + "/vifs", Access.rule("baremetal:node:vif:attach"), this::attachVif);
         api.delete(n + "/vifs/{vif}", Access.rule("baremetal:node:vif:detach"), this::detachVif);
@@ -181,16 +180,6 @@ public final class HardwareRoutes {
         nodes.store().jdbi().useHandle(h -> h.createUpdate("update node set console_enabled = :e, updated_at = :now where uuid = :u")
                 .bind("e", enabled).bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).execute());
         call.ctx().status(202);
-    }
-
-    private void getConsole(Call call) {
-        IronicVersion.negotiate(call.ctx());
-        Node node = nodeRoutes.visible(call);
-        call.authorize(NodeRoutes.target(node));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("console_enabled", node.consoleEnabled());
-        m.put("console_info", null);
-        call.ctx().json(m);
     }
 
     private void listVifs(Call call) {

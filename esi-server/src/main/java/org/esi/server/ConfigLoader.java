@@ -54,6 +54,7 @@ public final class ConfigLoader {
         DEFAULTS.put("network.vlan-ranges", "physnet1:100:3999");
         DEFAULTS.put("http.request-read-timeout", "30s");
         DEFAULTS.put("http.max-connections-per-address", "64");
+        DEFAULTS.put("console.gateway-port", "0");
     }
 
     /** Variables the CLI and launcher read; they share the ESI_ prefix but are not server settings. */
@@ -150,7 +151,9 @@ public final class ConfigLoader {
                 key,
                 opt(v, "admin.password"),
                 vlanRanges(v.get("network.vlan-ranges")),
-                new HttpLimits(positive(v, "http.request-read-timeout"), intIn(v, "http.max-connections-per-address", 1, 100_000)));
+                new HttpLimits(positive(v, "http.request-read-timeout"), intIn(v, "http.max-connections-per-address", 1, 100_000)),
+                "off".equals(v.get("console.gateway-port")) ? java.util.OptionalInt.empty()
+                        : java.util.OptionalInt.of(intIn(v, "console.gateway-port", 0, 65535)));
     }
 
     /** {@code physnet:low:high[,physnet:low:high...]}: the VLANs tenant networks are given, per physical network. */

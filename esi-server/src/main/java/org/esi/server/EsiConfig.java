@@ -29,7 +29,8 @@ public record EsiConfig(
         Optional<Path> tlsKey,
         Optional<String> adminPassword,
         java.util.List<org.esi.network.VlanRange> vlanRanges,
-        HttpLimits http) {
+        HttpLimits http,
+        java.util.OptionalInt consoleGatewayPort) {
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();

@@ -87,14 +87,16 @@ public final class EsiServer implements AutoCloseable {
     private final NodeTasks nodeTasks;
     private final FakeHardwareDriver fakeHardware;
     private final Notifier notifier;
+    private final org.esi.console.ConsoleGateway consoleGateway;
     /** BMC operations one instance runs at once; more wait their turn (bounded threads, bounded processes). */
     static final int HARDWARE_CONCURRENCY = 64;
 
     private EsiServer(EsiConfig config, EmbeddedPostgres embedded, Database database, Javalin app,
                       Optional<Path> generatedAdminPassword, IdentityService identity, TokenService tokens,
                       List<HttpApi.RouteSpec> routes, LifecycleScheduler scheduler, LeaseService leases, NodeTasks nodeTasks,
-                      FakeHardwareDriver fakeHardware, Notifier notifier) {
+                      FakeHardwareDriver fakeHardware, Notifier notifier, org.esi.console.ConsoleGateway consoleGateway) {
         this.notifier = notifier;
+        this.consoleGateway = consoleGateway;
         this.nodeTasks = nodeTasks;
         this.fakeHardware = fakeHardware;
         this.routes = routes;
@@ -136,6 +138,7 @@ public final class EsiServer implements AutoCloseable {
         rules.putAll(LeaseRules.defaults());
         rules.putAll(NetworkRules.defaults());
         rules.putAll(WebhookRules.defaults());
+        rules.putAll(org.esi.console.ConsoleRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -152,6 +155,7 @@ public final class EsiServer implements AutoCloseable {
         LifecycleScheduler scheduler = null;
         NodeTasks nodeTasks = null;
         Notifier notifier = null;
+        org.esi.console.ConsoleGateway consoleGateway = null;
         try {
             ObjectMapper json = Jsons.newMapper();
             SecretBox secrets = SecretBox.loadOrCreate(config.secretKeyPath());
@@ -193,7 +197,19 @@ public final class EsiServer implements AutoCloseable {
                     config.vlanRanges(), clock);
             new NetworkRoutes(networks, identity).register(api);
 
+            var consoleTokens = new org.esi.console.ConsoleTokens(database.jdbi(), clock);
+            var consoleBridge = new org.esi.console.ConsoleBridge(nodes, drivers);
+            var consoleAdmission = new org.esi.console.ConsoleAdmission(nodes, policy, tokens, consoleTokens, consoleBridge);
+            if (config.consoleGatewayPort().isPresent()) {
+                consoleGateway = org.esi.console.ConsoleGateway.start(consoleAdmission, consoleBridge, config.listenAddress(),
+                        config.consoleGatewayPort().getAsInt(), Duration.ofSeconds(10));
+            }
+            var gateway = Optional.ofNullable(consoleGateway);
+            new org.esi.console.ConsoleApi(nodes, consoleTokens, baseUrl,
+                    () -> gateway.map(g -> java.util.OptionalInt.of(g.port())).orElse(java.util.OptionalInt.empty())).register(api);
+
             LeaseHandback leaseHandback = (node, lessee) -> {
+                consoleTokens.revokeNode(node); // first: the lessee is off the node, so are its console tokens
                 networks.detachAll(node, lessee);
                 handback.handBack(node);
             };
@@ -210,13 +226,13 @@ public final class EsiServer implements AutoCloseable {
             scheduler = new LifecycleScheduler(leaseStore, lifecycle, clock, 4, database::dedicatedConnection);
 
             api.install(app);
-            new org.esi.node.ConsoleRoutes(nodes, drivers, tokens, policy).install(app);
+            new org.esi.console.ConsoleRoutes(consoleAdmission, consoleBridge).install(app);
             app.start(config.listenAddress(), config.listenPort());
             nodeTasks.start();
             scheduler.start();
             notifier.start();
             return new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler, leases,
-                    nodeTasks, tuning.fakeHardware(), notifier);
+                    nodeTasks, tuning.fakeHardware(), notifier, consoleGateway);
         } catch (RuntimeException | IOException e) {
             if (scheduler != null) {
                 scheduler.close();
@@ -226,6 +242,9 @@ public final class EsiServer implements AutoCloseable {
             }
             if (notifier != null) {
                 notifier.close();
+            }
+            if (consoleGateway != null) {
+                consoleGateway.close();
             }
             database.close();
             if (embedded != null) {
@@ -308,6 +327,9 @@ public final class EsiServer implements AutoCloseable {
         scheduler.close();
         nodeTasks.close();
         notifier.close();
+        if (consoleGateway != null) {
+            consoleGateway.close();
+        }
         try {
             app.stop();
         } catch (RuntimeException e) {

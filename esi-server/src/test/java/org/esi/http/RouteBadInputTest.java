@@ -101,6 +101,7 @@ class RouteBadInputTest {
         VALID.put("POST /network/v1/nodes/{node}/attachments", Map.of("network", "bad-input-net"));
         VALID.put("POST /network/v1/trunks", Map.of("name", "never-created"));
         VALID.put("POST /network/v1/trunks/{id}/networks", Map.of("network", "bad-input-net"));
+        VALID.put("POST /lease/v1/console_auth_tokens", Map.of("node_uuid_or_name", "victim", "token_ttl", 60));
     }
 
     @AfterAll
@@ -697,7 +698,8 @@ class RouteBadInputTest {
     /** A digest of every table a client can change (tokens included: bad logins must not issue any). */
     private static String snapshot() throws Exception {
         return snapshotOf(List.of("project", "esi_user", "role_assignment", "token", "node", "port", "booking", "offer", "lease",
-                "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery"));
+                "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
+                "console_token"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {
