@@ -12,13 +12,17 @@ public final class IdentityRules {
         r.put("admin_api", "role:admin");
         r.put("identity:validate_token", "rule:admin_api or user_id:%(token.user_id)s");
         r.put("identity:revoke_token", "rule:admin_api or user_id:%(token.user_id)s");
-        r.put("identity:list_projects", "rule:admin_api");
-        r.put("identity:get_project", "rule:admin_api or project_id:%(project.id)s");
+        // A target with user.id asks for that user's own projects (the list a non-admin gets); without, for all.
+        r.put("identity:list_projects", "rule:admin_api or user_id:%(user.id)s");
+        // Every token is scoped in the one domain, and Keystone lets a domain's members read the domain.
+        r.put("identity:get_project", "rule:admin_api or project_id:%(project.id)s or True:%(project.is_domain)s");
         r.put("identity:create_project", "rule:admin_api");
         r.put("identity:update_project", "rule:admin_api");
         r.put("identity:delete_project", "rule:admin_api");
-        r.put("identity:list_users", "rule:admin_api");
+        // With user.id in the target: the caller listing only itself.
+        r.put("identity:list_users", "rule:admin_api or user_id:%(user.id)s");
         r.put("identity:get_user", "rule:admin_api or user_id:%(user.id)s");
+        r.put("identity:list_user_projects", "rule:admin_api or user_id:%(user.id)s");
         r.put("identity:create_user", "rule:admin_api");
         r.put("identity:update_user", "rule:admin_api");
         r.put("identity:change_password", "rule:admin_api or user_id:%(user.id)s");

@@ -12,6 +12,8 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 /** Identity rules that hold whoever asks: unique names, known roles, valid parents, hashed passwords. */
 public final class IdentityService {
     private static final Pattern NAME = Pattern.compile("^[\\p{L}\\p{N}_.@+\\- ]{1,64}$");
+    /** The one domain. Keystone answers it as a project too (is_domain), the parent of every top-level project. */
+    public static final String DOMAIN_ID = "default";
     static final int MIN_PASSWORD = 8;
 
     private final IdentityStore store;
@@ -85,7 +87,7 @@ public final class IdentityService {
     }
 
     static String normaliseParent(String parentId) {
-        return parentId == null || parentId.isEmpty() || parentId.equals("default") ? null : parentId;
+        return parentId == null || parentId.isEmpty() || parentId.equals(DOMAIN_ID) ? null : parentId;
     }
 
     // --- users
@@ -156,7 +158,7 @@ public final class IdentityService {
     }
 
     public List<RoleAssignment> assignments(Optional<String> userId, Optional<String> projectId) {
-        return store.assignments(userId, projectId);
+        return store.namedAssignments(userId, projectId).stream().map(RoleAssignment.Named::assignment).toList();
     }
 
     // --- helpers

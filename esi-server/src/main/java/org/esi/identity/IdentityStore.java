@@ -21,13 +21,24 @@ public final class IdentityStore {
 
     // --- projects
 
+    /** Projects by name and parent; a parent of {@link IdentityService#DOMAIN_ID} means the top-level ones. */
     public List<Project> projects(Optional<String> name, Optional<String> parentId) {
         return jdbi.withHandle(h -> h.createQuery("""
                         select * from project
-                        where (:name is null or name = :name) and (:parent is null or parent_id = :parent)
+                        where (:name is null or name = :name)
+                          and (:parent is null or parent_id = :parent or (:parent = :domain and parent_id is null))
                         order by name""")
-                .bind("name", name.orElse(null)).bind("parent", parentId.orElse(null))
+                .bind("name", name.orElse(null)).bind("parent", parentId.orElse(null)).bind("domain", IdentityService.DOMAIN_ID)
                 .map((rs, c) -> project(rs)).list());
+    }
+
+    /** The projects a user holds any role on, by name. */
+    public List<Project> projectsOfUser(String userId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select * from project p
+                        where exists (select 1 from role_assignment ra where ra.project_id = p.id and ra.user_id = :u)
+                        order by name""")
+                .bind("u", userId).map((rs, c) -> project(rs)).list());
     }
 
     public Optional<Project> project(String id) {
@@ -118,12 +129,17 @@ public final class IdentityStore {
                 .bind("u", userId).bind("p", projectId).bind("r", role).execute()) > 0;
     }
 
-    public List<RoleAssignment> assignments(Optional<String> userId, Optional<String> projectId) {
+    /** Assignments with the user's and the project's names, for Keystone's {@code include_names}. */
+    public List<RoleAssignment.Named> namedAssignments(Optional<String> userId, Optional<String> projectId) {
         return jdbi.withHandle(h -> h.createQuery("""
-                        select * from role_assignment where (:u is null or user_id = :u) and (:p is null or project_id = :p)
-                        order by user_id, project_id, role""")
+                        select ra.user_id, ra.project_id, ra.role, u.name as user_name, p.name as project_name
+                        from role_assignment ra join esi_user u on u.id = ra.user_id join project p on p.id = ra.project_id
+                        where (:u is null or ra.user_id = :u) and (:p is null or ra.project_id = :p)
+                        order by ra.user_id, ra.project_id, ra.role""")
                 .bind("u", userId.orElse(null)).bind("p", projectId.orElse(null))
-                .map((rs, c) -> new RoleAssignment(rs.getString("user_id"), rs.getString("project_id"), rs.getString("role")))
+                .map((rs, c) -> new RoleAssignment.Named(
+                        new RoleAssignment(rs.getString("user_id"), rs.getString("project_id"), rs.getString("role")),
+                        rs.getString("user_name"), rs.getString("project_name")))
                 .list());
     }
 

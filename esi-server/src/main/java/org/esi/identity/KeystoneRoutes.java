@@ -61,6 +61,7 @@ public final class KeystoneRoutes {
         api.get(P + "/users", Access.rule("identity:list_users"), this::listUsers);
         api.post(P + "/users", Access.rule("identity:create_user"), this::createUser);
         api.get(P + "/users/{id}", Access.rule("identity:get_user"), this::getUser);
+        api.get(P + "/users/{id}/projects", Access.rule("identity:list_user_projects"), this::userProjects);
         api.patch(P + "/users/{id}", Access.rule("identity:update_user"), this::updateUser);
         api.delete(P + "/users/{id}", Access.rule("identity:delete_user"), this::deleteUser);
         api.post(P + "/users/{id}/password", Access.rule("identity:change_password"), this::changePassword);
@@ -158,26 +159,57 @@ public final class KeystoneRoutes {
 
     private void ownProjects(Call call) {
         call.authorize(Map.of());
-        List<Map<String, Object>> out = new ArrayList<>();
-        identity.assignments(Optional.of(call.caller().userId()), Optional.empty()).stream()
-                .map(RoleAssignment::projectId).distinct()
-                .forEach(id -> identity.store().project(id).ifPresent(p -> out.add(projectJson(call.ctx(), p))));
+        List<Map<String, Object>> out = identity.store().projectsOfUser(call.caller().userId()).stream()
+                .map(p -> projectJson(call.ctx(), p)).toList();
         call.ctx().json(Map.of("projects", out, "links", links(call.ctx())));
     }
 
+    private static final Set<String> PROJECT_FILTERS = Set.of("name", "parent_id", "domain_id", "enabled");
+
+    /**
+     * Every project for whoever may list them all (the admin). Anyone else gets the projects it holds a role on,
+     * which {@code /auth/projects} tells it anyway: the stock client looks names up here ({@code --project NAME}),
+     * and a 403 would leave it passing the name on as if it were an id.
+     */
     private void listProjects(Call call) {
-        Query q = call.query(Set.of("name", "parent_id", "domain_id", "enabled"));
-        call.authorize(Map.of());
-        List<Map<String, Object>> out = identity.store().projects(q.string("name"), q.string("parent_id").map(IdentityService::normaliseParent))
-                .stream().filter(p -> q.bool("enabled").map(e -> e == p.enabled()).orElse(true))
+        Query q = call.query(PROJECT_FILTERS);
+        boolean all = call.allowed("identity:list_projects", Map.of());
+        call.authorize(all ? Map.of() : Map.of("user.id", call.caller().userId()));
+        List<Project> found = all
+                ? identity.store().projects(q.string("name"), q.string("parent_id").filter(s -> !s.isEmpty()))
+                : identity.store().projectsOfUser(call.caller().userId());
+        projects(call, found, q);
+    }
+
+    /** {@code GET /users/{id}/projects}: what {@code openstack project list} falls back to for a non-admin. */
+    private void userProjects(Call call) {
+        Query q = call.query(PROJECT_FILTERS);
+        String id = call.pathParam("id");
+        // Policy first: another user's list is 403 whether or not that user exists.
+        call.authorize(Map.of("user.id", id));
+        identity.user(id);
+        projects(call, identity.store().projectsOfUser(id), q);
+    }
+
+    private void projects(Call call, List<Project> found, Query q) {
+        Optional<String> name = q.string("name");
+        Optional<String> parent = q.string("parent_id").filter(s -> !s.isEmpty());
+        Optional<Boolean> enabled = q.bool("enabled");
+        // One domain: a filter naming another matches nothing, as Keystone answers for an unknown domain.
+        boolean inDomain = q.string("domain_id").map(IdentityService.DOMAIN_ID::equals).orElse(true);
+        List<Map<String, Object>> out = found.stream()
+                .filter(p -> inDomain && name.map(p.name()::equals).orElse(true)
+                        && parent.map(x -> x.equals(Optional.ofNullable(p.parentId()).orElse(IdentityService.DOMAIN_ID))).orElse(true)
+                        && enabled.map(e -> e == p.enabled()).orElse(true))
                 .map(p -> projectJson(call.ctx(), p)).toList();
         call.ctx().json(Map.of("projects", out, "links", links(call.ctx())));
     }
 
     private void getProject(Call call) {
         String id = call.pathParam("id");
-        call.authorize(Map.of("project.id", id));
-        call.ctx().json(Map.of("project", projectJson(call.ctx(), identity.project(id))));
+        boolean domain = id.equals(IdentityService.DOMAIN_ID);
+        call.authorize(Map.of("project.id", id, "project.is_domain", domain));
+        call.ctx().json(Map.of("project", domain ? domainAsProject(call.ctx()) : projectJson(call.ctx(), identity.project(id))));
     }
 
     private static final Set<String> PROJECT_FIELDS = Set.of("name", "description", "parent_id", "enabled", "domain_id", "is_domain", "tags", "options");
@@ -240,7 +272,7 @@ public final class KeystoneRoutes {
         m.put("description", p.description());
         m.put("domain_id", "default");
         m.put("enabled", p.enabled());
-        m.put("parent_id", p.parentId() == null ? "default" : p.parentId());
+        m.put("parent_id", p.parentId() == null ? IdentityService.DOMAIN_ID : p.parentId());
         m.put("is_domain", false);
         m.put("tags", List.of());
         m.put("options", Map.of());
@@ -248,15 +280,43 @@ public final class KeystoneRoutes {
         return m;
     }
 
+    /**
+     * The domain as Keystone stores it, a project acting as a domain: the root every top-level project names as
+     * its parent, so clients that walk {@code parent_id} up the tree (ESI-Leap does) end here instead of at a 404.
+     */
+    private Map<String, Object> domainAsProject(Context ctx) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", IdentityService.DOMAIN_ID);
+        m.put("name", "Default");
+        m.put("description", "The default domain");
+        m.put("domain_id", null);
+        m.put("enabled", true);
+        m.put("parent_id", null);
+        m.put("is_domain", true);
+        m.put("tags", List.of());
+        m.put("options", Map.of());
+        m.put("links", Map.of("self", baseUrl.of(ctx) + P + "/projects/" + IdentityService.DOMAIN_ID));
+        return m;
+    }
+
     // --- users
 
     private static final Set<String> USER_FIELDS = Set.of("name", "password", "default_project_id", "enabled", "email", "domain_id", "options");
 
+    /**
+     * Every user for whoever may list them all (the admin); anyone else sees only itself, which it may read anyway.
+     * The stock client resolves {@code --user NAME} through this list, and without it would send the name as an id.
+     */
     private void listUsers(Call call) {
         Query q = call.query(Set.of("name", "domain_id", "enabled"));
-        call.authorize(Map.of());
-        List<Map<String, Object>> out = identity.store().users(q.string("name")).stream()
-                .filter(u -> q.bool("enabled").map(e -> e == u.enabled()).orElse(true))
+        boolean all = call.allowed("identity:list_users", Map.of());
+        String self = call.caller().userId();
+        call.authorize(all ? Map.of() : Map.of("user.id", self));
+        boolean inDomain = q.string("domain_id").map(IdentityService.DOMAIN_ID::equals).orElse(true);
+        List<User> found = all ? identity.store().users(q.string("name"))
+                : identity.store().user(self).filter(u -> q.string("name").map(u.name()::equals).orElse(true)).stream().toList();
+        List<Map<String, Object>> out = found.stream()
+                .filter(u -> inDomain && q.bool("enabled").map(e -> e == u.enabled()).orElse(true))
                 .map(u -> userJson(call.ctx(), u)).toList();
         call.ctx().json(Map.of("users", out, "links", links(call.ctx())));
     }
@@ -388,21 +448,39 @@ public final class KeystoneRoutes {
 
     private void listAssignments(Call call) {
         Query q = call.query(Set.of("user.id", "scope.project.id", "role.id", "effective", "include_names"));
-        Optional<String> user = q.string("user.id");
         Optional<String> project = q.string("scope.project.id");
-        // Anyone may list their own assignments (the default rule compares the filter with the caller).
+        boolean names = keystoneFlag(q, "include_names");
+        keystoneFlag(q, "effective"); // every assignment is direct (no groups, no inheritance): effective changes nothing
+        // Anyone may list their own assignments (the default rule compares the filter with the caller). Without a
+        // user filter, whoever may not list everyone's gets its own, rather than a 403 the client cannot act on.
+        Optional<String> user = q.string("user.id")
+                .or(() -> call.allowed("identity:list_role_assignments", Map.of()) ? Optional.empty() : Optional.of(call.caller().userId()));
         call.authorize(Map.of("user.id", user.orElse("")));
         Optional<String> role = q.string("role.id").map(identity::role);
         String base = baseUrl.of(call.ctx());
-        List<Map<String, Object>> out = identity.assignments(user, project).stream()
-                .filter(a -> role.map(r -> r.equals(a.role())).orElse(true))
-                .map(a -> Map.<String, Object>of(
-                        "role", Map.of("id", a.role(), "name", a.role()),
-                        "user", Map.of("id", a.userId()),
-                        "scope", Map.of("project", Map.of("id", a.projectId())),
-                        "links", Map.of("assignment", base + P + "/projects/" + a.projectId() + "/users/" + a.userId() + "/roles/" + a.role())))
+        Map<String, Object> domain = Map.of("id", IdentityService.DOMAIN_ID, "name", "Default");
+        List<Map<String, Object>> out = identity.store().namedAssignments(user, project).stream()
+                .filter(n -> role.map(r -> r.equals(n.assignment().role())).orElse(true))
+                .map(n -> {
+                    RoleAssignment a = n.assignment();
+                    // include_names adds each entity's name and domain, in Keystone's shape; roles are global (no domain).
+                    return Map.<String, Object>of(
+                            "role", Map.of("id", a.role(), "name", a.role()),
+                            "user", names ? Map.of("id", a.userId(), "name", n.userName(), "domain", domain) : Map.of("id", a.userId()),
+                            "scope", Map.of("project", names
+                                    ? Map.of("id", a.projectId(), "name", n.projectName(), "domain", domain) : Map.of("id", a.projectId())),
+                            "links", Map.of("assignment", base + P + "/projects/" + a.projectId() + "/users/" + a.userId() + "/roles/" + a.role()));
+                })
                 .toList();
         call.ctx().json(Map.of("role_assignments", out, "links", links(call.ctx())));
+    }
+
+    /** Keystone's boolean query flags: present without a value means true; otherwise true/false words. */
+    private static boolean keystoneFlag(Query q, String name) {
+        if (!q.has(name)) {
+            return false;
+        }
+        return q.string(name).filter(v -> !v.isEmpty()).map(v -> q.bool(name).orElseThrow()).orElse(true);
     }
 
     private Map<String, Object> links(Context ctx) {

@@ -40,7 +40,15 @@ final class NodeJson {
         return out;
     }
 
+    /** Ironic's words for a last_error the caller may not read at all. */
+    static final String LAST_ERROR_REDACTED = "** Value Redacted - Requires baremetal:node:get:last_error permission. **";
+
     static Map<String, Object> node(Node n, String base, boolean seesSecrets, List<String> fields) {
+        return node(n, base, seesSecrets, seesSecrets || n.lastError() == null ? n.lastError() : LAST_ERROR_REDACTED, fields);
+    }
+
+    /** With {@code lastError} as the caller may read it (whole, scrubbed or redacted: the routes decide). */
+    static Map<String, Object> node(Node n, String base, boolean seesSecrets, String lastError, List<String> fields) {
         Map<String, Object> m = new LinkedHashMap<>();
         // fields was validated once per request; walking it directly keeps per-node work to the output itself.
         for (String f : fields) {
@@ -58,8 +66,7 @@ final class NodeJson {
                 case "target_provision_state" -> n.targetProvisionState();
                 case "maintenance" -> n.maintenance();
                 case "maintenance_reason" -> n.maintenanceReason();
-                case "last_error" -> seesSecrets || n.lastError() == null ? n.lastError()
-                        : "** Value Redacted - Requires baremetal:node:get:secrets permission. **";
+                case "last_error" -> lastError;
                 case "reservation" -> seesSecrets || n.reservation() == null ? n.reservation()
                         : "** Redacted - requires baremetal:node:get:secrets permission. **";
                 case "resource_class" -> n.resourceClass();

@@ -151,7 +151,7 @@ public final class NodeRoutes {
         String base = baseUrl.of(call.ctx());
         List<Map<String, Object>> out = new ArrayList<>(page.size());
         for (Node n : page) {
-            out.add(NodeJson.node(n, base, call.allowed("baremetal:node:get:secrets", target(n)), fields));
+            out.add(nodeJson(call, n, base, fields));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("nodes", out);
@@ -189,7 +189,21 @@ public final class NodeRoutes {
         Node n = visible(call);
         call.authorize(target(n));
         List<String> fields = NodeJson.fields(q.string("fields").orElse(null), NodeJson.NODE_FIELDS, NodeJson.NODE_FIELDS);
-        call.ctx().json(NodeJson.node(n, baseUrl.of(call.ctx()), call.allowed("baremetal:node:get:secrets", target(n)), fields));
+        call.ctx().json(nodeJson(call, n, baseUrl.of(call.ctx()), fields));
+    }
+
+    /** The node as this caller may see it. */
+    private Map<String, Object> nodeJson(Call call, Node n, String base, List<String> fields) {
+        boolean secrets = call.allowed("baremetal:node:get:secrets", target(n));
+        return NodeJson.node(n, base, secrets, fields.contains("last_error") ? lastError(call, n, secrets) : null, fields);
+    }
+
+    /** Whole for readers of secrets, scrubbed for others baremetal:node:get:last_error admits (the lessee), else redacted. */
+    private String lastError(Call call, Node n, boolean seesSecrets) {
+        if (seesSecrets || n.lastError() == null) {
+            return n.lastError();
+        }
+        return call.allowed("baremetal:node:get:last_error", target(n)) ? nodes.lastErrorForLessee(n) : NodeJson.LAST_ERROR_REDACTED;
     }
 
     private void states(Call call) {
@@ -202,7 +216,7 @@ public final class NodeRoutes {
         m.put("provision_state", n.provisionState());
         m.put("target_provision_state", n.targetProvisionState());
         m.put("provision_updated_at", NodeJson.time(n.provisionUpdatedAt()));
-        m.put("last_error", call.allowed("baremetal:node:get:secrets", target(n)) ? n.lastError() : null);
+        m.put("last_error", lastError(call, n, call.allowed("baremetal:node:get:secrets", target(n))));
         m.put("console_enabled", n.consoleEnabled());
         m.put("raid_config", Map.of());
         m.put("target_raid_config", Map.of());
@@ -266,8 +280,7 @@ public final class NodeRoutes {
             JsonPatch.apply(doc, ops);
             return draftFrom(doc, current);
         });
-        call.ctx().json(NodeJson.node(updated, baseUrl.of(call.ctx()), call.allowed("baremetal:node:get:secrets", target(updated)),
-                NodeJson.NODE_FIELDS));
+        call.ctx().json(nodeJson(call, updated, baseUrl.of(call.ctx()), NodeJson.NODE_FIELDS));
     }
 
     private static ObjectNode patchDocument(Node n, Call call) {

@@ -19,6 +19,10 @@ public final class NodeRules {
         r.put("baremetal:node:list_all", "rule:admin_api");
         r.put("baremetal:node:get", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
         r.put("baremetal:node:get:secrets", "rule:admin_api or rule:is_node_owner");
+        // Readers of secrets see last_error whole; others this rule admits (the lessee) see it scrubbed, so a lessee can
+        // tell why its deploy failed without learning the BMC. Ironic's default shows it to the owner only.
+        r.put("baremetal:node:get:last_error", "rule:admin_api or rule:is_node_owner or rule:is_node_lessee");
+        r.put("baremetal:driver:get", "@");
         r.put("baremetal:node:create", "rule:admin_api or (role:owner and project_id:%(node.owner)s)");
         r.put("baremetal:node:delete", "rule:admin_api or rule:is_node_owner");
         r.put("baremetal:node:update", "rule:admin_api or rule:is_node_owner");

@@ -262,6 +262,18 @@ public final class NodeService {
         return out;
     }
 
+    /**
+     * last_error as the node's lessee may read it (see {@link LastErrors}). A lean list leaves driver_info out,
+     * so the node is read again to know what to hide; that costs a query only for nodes that have an error.
+     */
+    public String lastErrorForLessee(Node n) {
+        if (n.lastError() == null) {
+            return null;
+        }
+        Node full = n.driverInfo().isEmpty() ? store.node(n.uuid()).orElse(n) : n;
+        return LastErrors.forLessee(n.lastError(), unsealedDriverInfo(full));
+    }
+
     public static boolean isSecretKey(String key) {
         return SECRET_KEY.matcher(key).matches();
     }

@@ -184,6 +184,7 @@ public final class EsiServer implements AutoCloseable {
             NodeRoutes nodeRoutes = new NodeRoutes(nodes, baseUrl);
             nodeRoutes.register(api);
             new PortRoutes(nodes, baseUrl, clock).register(api);
+            new org.esi.node.DriverRoutes(drivers, baseUrl).register(api);
             EventStore events = new EventStore(database.jdbi());
             // Nodes reach the service at its public URL; without one, at the address it listens on (read once started).
             PxeBoot pxe = new PxeBoot(nodeStore, clock, () -> config.publicUrl().orElseGet(() -> localUrl(config, app.port())));

@@ -139,9 +139,11 @@ class KeystoneApiTest {
         http.get("/identity/v3/projects/" + mine, token).expect(200);
         http.get("/identity/v3/projects/" + theirs, token).expect(403);
         http.get("/identity/v3/users/" + userId, token).expect(200);
-        http.get("/identity/v3/users", token).expect(403);
+        // Lists a non-admin may not read whole answer what it may read: itself, its own assignments.
+        assertThat(http.get("/identity/v3/users", token).expect(200).json().path("users").findValuesAsText("id")).containsExactly(userId);
         http.get("/identity/v3/role_assignments?user.id=" + userId, token).expect(200);
-        http.get("/identity/v3/role_assignments", token).expect(403);
+        assertThat(http.get("/identity/v3/role_assignments", token).expect(200).json().path("role_assignments")
+                .findValuesAsText("id")).containsExactlyInAnyOrder(userId, mine, "member");
         http.post("/identity/v3/users/" + userId + "/password", token,
                 Map.of("user", Map.of("password", "new-password-1", "original_password", "password-ks-mine-user"))).expect(204);
         http.login("ks-mine-user", "new-password-1", mine);
@@ -253,7 +255,13 @@ class KeystoneApiTest {
         server.userToken("ks-na-victim", theirs, "member");
         String victim = userId("ks-na-victim");
         http.get("/identity/v3/users/" + victim, token).expect(403);
-        http.get("/identity/v3/projects", token).expect(403);
+        http.get("/identity/v3/users/" + victim + "/projects", token).expect(403);
+        http.get("/identity/v3/role_assignments?user.id=" + victim, token).expect(403);
+        assertThat(http.get("/identity/v3/projects", token).expect(200).json().path("projects").findValuesAsText("id")).containsExactly(mine);
+        assertThat(http.get("/identity/v3/projects?name=ks-na-theirs", token).expect(200).json().path("projects")).isEmpty();
+        assertThat(http.get("/identity/v3/users?name=ks-na-victim", token).expect(200).json().path("users")).isEmpty();
+        assertThat(http.get("/identity/v3/role_assignments?scope.project.id=" + theirs, token).expect(200).json().path("role_assignments"))
+                .isEmpty();
         http.patch("/identity/v3/users/" + victim, token, Map.of("user", Map.of("enabled", false))).expect(403);
         http.patch("/identity/v3/projects/" + mine, token, Map.of("project", Map.of("name", "ks-na-stolen"))).expect(403);
         http.post("/identity/v3/projects", token, Map.of("project", Map.of("name", "ks-na-new"))).expect(403);
@@ -344,5 +352,112 @@ class KeystoneApiTest {
             a.client().get("/identity/v3/projects/" + project, fresh).expect(401);
             b.client().get("/identity/v3/projects/" + project, fresh).expect(401);
         }
+    }
+
+    @Test
+    void aUserListsItsOwnProjectsAndTheAdminAnyUsers() {
+        String p1 = server.createProject("ks-up-1", null);
+        String p2 = server.createProject("ks-up-2", p1);
+        String elsewhere = server.createProject("ks-up-else", null);
+        String token = server.userToken("ks-up-user", p1, "owner");
+        server.userToken("ks-up-other", elsewhere, "member");
+        String id = userId("ks-up-user");
+        String other = userId("ks-up-other");
+        http.put("/identity/v3/projects/" + p2 + "/users/" + id + "/roles/lessee", admin, null).expect(204);
+
+        JsonNode mine = http.get("/identity/v3/users/" + id + "/projects", token).expect(200).json().path("projects");
+        assertThat(mine.findValuesAsText("name")).containsExactly("ks-up-1", "ks-up-2");
+        assertThat(mine.get(0).path("parent_id").asText()).isEqualTo("default");
+        assertThat(mine.get(1).path("parent_id").asText()).isEqualTo(p1);
+        assertThat(mine.get(0).path("domain_id").asText()).isEqualTo("default");
+        assertThat(http.get("/identity/v3/users/" + id + "/projects?name=ks-up-2", token).expect(200).json().path("projects")
+                .findValuesAsText("id")).containsExactly(p2);
+        assertThat(http.get("/identity/v3/users/" + id + "/projects?enabled=false", token).expect(200).json().path("projects")).isEmpty();
+        assertThat(http.get("/identity/v3/users/" + id + "/projects?domain_id=elsewhere", token).expect(200).json().path("projects")).isEmpty();
+        assertThat(http.get("/identity/v3/users/" + id + "/projects?parent_id=default", token).expect(200).json().path("projects")
+                .findValuesAsText("id")).containsExactly(p1);
+        // /auth/projects, the token's possible scopes, says the same.
+        assertThat(http.get("/identity/v3/auth/projects", token).expect(200).json().path("projects").findValuesAsText("id"))
+                .containsExactly(p1, p2);
+
+        // Another user's list is 403 to a non-admin, the same whether or not that user exists; the admin reads any.
+        TestClient.Response theirs = http.get("/identity/v3/users/" + other + "/projects", token);
+        TestClient.Response nobody = http.get("/identity/v3/users/0123456789abcdef0123456789abcdef/projects", token);
+        assertThat(theirs.status()).isEqualTo(403);
+        assertThat(nobody.status()).isEqualTo(403);
+        assertThat(theirs.body()).doesNotContain("ks-up-else");
+        assertThat(http.get("/identity/v3/users/" + other + "/projects", admin).expect(200).json().path("projects").findValuesAsText("id"))
+                .containsExactly(elsewhere);
+        assertThat(http.get("/identity/v3/users/0123456789abcdef0123456789abcdef/projects", admin).status()).isEqualTo(404);
+
+        // Bad filters are 400 in Keystone's error shape.
+        JsonNode bad = http.get("/identity/v3/users/" + id + "/projects?enabled=maybe", token).expect(400).json();
+        assertThat(bad.path("error").path("code").asInt()).isEqualTo(400);
+        http.get("/identity/v3/users/" + id + "/projects?owner=me", token).expect(400);
+        http.get("/identity/v3/users/" + id + "/projects", null).expect(401);
+    }
+
+    @Test
+    void includeNamesAddsNamesAndDomainsAsKeystoneDoes() {
+        String project = server.createProject("ks-names", null);
+        String token = server.userToken("ks-names-user", project, "lessee");
+        String id = userId("ks-names-user");
+        for (String flag : List.of("include_names=True", "include_names=true", "include_names=1", "include_names")) {
+            JsonNode a = http.get("/identity/v3/role_assignments?user.id=" + id + "&" + flag, token).expect(200).json()
+                    .path("role_assignments");
+            assertThat(a).as(flag).hasSize(1);
+            JsonNode one = a.get(0);
+            assertThat(one.path("user").path("name").asText()).isEqualTo("ks-names-user");
+            assertThat(one.path("user").path("domain").path("id").asText()).isEqualTo("default");
+            assertThat(one.path("user").path("domain").path("name").asText()).isEqualTo("Default");
+            assertThat(one.path("scope").path("project").path("id").asText()).isEqualTo(project);
+            assertThat(one.path("scope").path("project").path("name").asText()).isEqualTo("ks-names");
+            assertThat(one.path("scope").path("project").path("domain").path("name").asText()).isEqualTo("Default");
+            assertThat(one.path("role").path("id").asText()).isEqualTo("lessee");
+            assertThat(one.path("role").path("name").asText()).isEqualTo("lessee");
+        }
+        for (String flag : List.of("", "&include_names=False", "&include_names=0")) {
+            JsonNode one = http.get("/identity/v3/role_assignments?user.id=" + id + flag, token).expect(200).json()
+                    .path("role_assignments").get(0);
+            assertThat(one.path("user").has("name")).as(flag).isFalse();
+            assertThat(one.path("scope").path("project").has("name")).as(flag).isFalse();
+        }
+        http.get("/identity/v3/role_assignments?user.id=" + id + "&include_names=perhaps", token).expect(400);
+        http.get("/identity/v3/role_assignments?user.id=" + id + "&effective", token).expect(200);
+        http.get("/identity/v3/role_assignments?user.id=" + id + "&group.id=g", token).expect(400);
+    }
+
+    @Test
+    void theDomainAnswersAsTheProjectAtTheTopOfTheTree() {
+        String parent = server.createProject("ks-tree-top", null);
+        String child = server.createProject("ks-tree-child", parent);
+        String token = server.userToken("ks-tree-user", child, "lessee");
+
+        // Walking parent_id up from the child, as ESI-Leap does for a lessee, ends at the domain with parent_id null.
+        List<String> chain = new java.util.ArrayList<>();
+        String at = child;
+        JsonNode p = null;
+        while (at != null && chain.size() < 5) {
+            chain.add(at);
+            String asker = at.equals(child) || at.equals("default") ? token : admin;
+            p = http.get("/identity/v3/projects/" + at, asker).expect(200).json().path("project");
+            at = p.path("parent_id").isNull() ? null : p.path("parent_id").asText();
+        }
+        assertThat(chain).containsExactly(child, parent, "default");
+        assertThat(p.path("id").asText()).isEqualTo("default");
+        assertThat(p.path("is_domain").asBoolean()).isTrue();
+        assertThat(p.path("parent_id").isNull()).isTrue();
+        assertThat(p.path("domain_id").isNull()).isTrue();
+        assertThat(p.path("enabled").asBoolean()).isTrue();
+
+        // The domain is no project in lists, and parent_id=default lists the top-level projects.
+        JsonNode all = http.get("/identity/v3/projects", admin).expect(200).json().path("projects");
+        assertThat(all.findValuesAsText("id")).doesNotContain("default");
+        List<String> top = http.get("/identity/v3/projects?parent_id=default", admin).expect(200).json().path("projects").findValuesAsText("id");
+        assertThat(top).contains(parent).doesNotContain(child);
+        // It cannot be changed or deleted like a project.
+        http.patch("/identity/v3/projects/default", admin, Map.of("project", Map.of("name", "renamed"))).expect(404);
+        http.delete("/identity/v3/projects/default", admin).expect(404);
+        assertThat(http.get("/identity/v3/projects/default", token).expect(200).json().path("project").path("name").asText()).isEqualTo("Default");
     }
 }

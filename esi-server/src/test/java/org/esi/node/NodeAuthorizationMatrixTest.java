@@ -74,7 +74,8 @@ class NodeAuthorizationMatrixTest {
             new Row("console state",         "GET",   c -> "/baremetal/v1/nodes/" + c.node() + "/states/console", c -> null,                                                     200, 200, 200, 404),
             new Row("list node ports detail", "GET",  c -> "/baremetal/v1/nodes/" + c.node() + "/ports/detail", c -> null,                                                      200, 200, 200, 404),
             new Row("list ports",            "GET",   c -> "/baremetal/v1/ports",                            c -> null,                                                          200, 200, 200, 200),
-            new Row("list ports detail",     "GET",   c -> "/baremetal/v1/ports/detail",                     c -> null,                                                          200, 200, 200, 200));
+            new Row("list ports detail",     "GET",   c -> "/baremetal/v1/ports/detail",                     c -> null,                                                          200, 200, 200, 200),
+            new Row("list drivers",          "GET",   c -> "/baremetal/v1/drivers",                          c -> null,                                                          200, 200, 200, 200));
 
     /**
      * Bare-metal routes deliberately not in the table, with the reason. Any other route missing from the
@@ -82,7 +83,8 @@ class NodeAuthorizationMatrixTest {
      */
     static final Map<String, String> NOT_IN_TABLE = Map.of(
             "PUT /baremetal/v1/nodes/{ident}/states/console", "answers depend on the console driver; ConsoleRoutes tests cover who may",
-            "DELETE /baremetal/v1/nodes/{ident}/vifs/{vif}", "needs an attached VIF per cell; HardwareApiTest covers detaching");
+            "DELETE /baremetal/v1/nodes/{ident}/vifs/{vif}", "needs an attached VIF per cell; HardwareApiTest covers detaching",
+            "GET /baremetal/v1/drivers/{name}", "names a driver, not a node; the list's rule, which the table covers; DriverApiTest asks each caller");
 
     static MutableClock clock = new MutableClock();
     static TestingEsiServer server;
@@ -166,12 +168,69 @@ class NodeAuthorizationMatrixTest {
             assertThat(http.get("/baremetal/v1/ports", token).expect(200).json().path("ports").findValuesAsText("uuid"))
                     .as("%s listing ports", who).matches(uuids -> uuids.contains(cell.port()) == sees);
         }
-        // The lessee sees the node but not its BMC credentials or errors; the owner sees them, password masked.
+        // The lessee sees the node but not its BMC credentials; the owner sees them, password masked.
         com.fasterxml.jackson.databind.JsonNode asLessee = http.get("/baremetal/v1/nodes/" + cell.node(), tokens.get(Who.LESSEE)).expect(200).json();
         assertThat(asLessee.path("driver_info").toString()).as("driver_info hidden from the lessee")
                 .doesNotContain("fake_id").doesNotContain(cell.node());
         com.fasterxml.jackson.databind.JsonNode asOwner = http.get("/baremetal/v1/nodes/" + cell.node(), tokens.get(Who.OWNER)).expect(200).json();
         assertThat(asOwner.path("driver_info").path("fake_id").asText()).isEqualTo(cell.node());
+    }
+
+    /**
+     * A lessee reads why its node failed, but not where the BMC is or how to log in to it: last_error with every
+     * driver_info value, URL and address hidden. The owner and admin read it whole; others do not see the node.
+     */
+    @Test
+    void theLesseeReadsItsNodesLastErrorWithoutTheBmcsDetails() throws Exception {
+        String name = "m-err" + (cells++);
+        String otherName = "m-err-other" + (cells++);
+        String admin = tokens.get(Who.ADMIN);
+        Map<String, Object> bmc = Map.of("ipmi_address", "127.0.0.77", "ipmi_port", 6230, "ipmi_username", "bmc-operator",
+                "ipmi_password", "pw-not-for-lessees");
+        http.post("/baremetal/v1/nodes", admin, Map.of("name", name, "driver", "fake-hardware", "driver_info", bmc,
+                "owner", ownerProject, "lessee", lesseeProject)).expect(201);
+        // The same failure on a node the lessee does not lease.
+        http.post("/baremetal/v1/nodes", admin, Map.of("name", otherName, "driver", "fake-hardware",
+                "driver_info", Map.of("fake_id", "other-bmc.example"), "owner", ownerProject)).expect(201);
+        server.fakeHardware().machine("127.0.0.77:6230").failNext(1, org.esi.spi.BmcException.Kind.UNREACHABLE);
+        server.fakeHardware().machine("other-bmc.example").failNext(1, org.esi.spi.BmcException.Kind.UNREACHABLE);
+        for (String node : List.of(name, otherName)) {
+            http.put("/baremetal/v1/nodes/" + node + "/states/power", admin, Map.of("target", "power on")).expect(202);
+        }
+        NodeWaits waits = new NodeWaits(http, admin);
+        for (String node : List.of(name, otherName)) {
+            waits.await(node, n -> n.path("target_power_state").isNull() && !n.path("last_error").isNull());
+        }
+
+        String whole = http.get("/baremetal/v1/nodes/" + name, tokens.get(Who.OWNER)).expect(200).json().path("last_error").asText();
+        assertThat(whole).contains("power on").contains("127.0.0.77");
+        assertThat(http.get("/baremetal/v1/nodes/" + name, admin).json().path("last_error").asText()).isEqualTo(whole);
+
+        String lessee = tokens.get(Who.LESSEE);
+        List<String> seen = new ArrayList<>();
+        seen.add(http.get("/baremetal/v1/nodes/" + name, lessee).expect(200).json().path("last_error").asText());
+        seen.add(http.get("/baremetal/v1/nodes/" + name + "/states", lessee).expect(200).json().path("last_error").asText());
+        seen.add(http.get("/baremetal/v1/nodes/" + name + "?fields=name,last_error", lessee).expect(200).json().path("last_error").asText());
+        for (String list : List.of("/baremetal/v1/nodes/detail", "/baremetal/v1/nodes?fields=name,last_error")) {
+            com.fasterxml.jackson.databind.JsonNode nodes = http.get(list, lessee).expect(200).json().path("nodes");
+            assertThat(nodes.findValuesAsText("name")).as(list).contains(name).doesNotContain(otherName);
+            nodes.forEach(n -> {
+                if (n.path("name").asText().equals(name)) {
+                    seen.add(n.path("last_error").asText());
+                }
+            });
+        }
+        assertThat(seen).hasSize(5).allSatisfy(text -> assertThat(text)
+                .isEqualTo("Failed to change power state to 'power on': injected failure of setPower on fake machine *** (0 more to come)"));
+        for (String text : seen) {
+            assertThat(text).doesNotContain("127.0.0.77").doesNotContain("6230").doesNotContain("bmc-operator").doesNotContain("pw-not");
+        }
+
+        // Not the lessee's node: not found, its error nowhere.
+        http.get("/baremetal/v1/nodes/" + otherName, lessee).expect(404);
+        http.get("/baremetal/v1/nodes/" + otherName + "/states", lessee).expect(404);
+        http.get("/baremetal/v1/nodes/" + name, tokens.get(Who.OTHER)).expect(404);
+        assertThat(http.get("/baremetal/v1/nodes/detail", tokens.get(Who.OTHER)).expect(200).body()).doesNotContain("injected failure");
     }
 
     @Test
