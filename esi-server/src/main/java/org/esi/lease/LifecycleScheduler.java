@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.esi.persistence.OutageLog;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,12 +43,16 @@ public final class LifecycleScheduler implements AutoCloseable {
     private volatile boolean running = true;
     private final Thread timer;
     private final Thread listener;
+    private final OutageLog outages;
+    private final OutageLog listenerOutages;
 
     public LifecycleScheduler(LeaseStore store, Lifecycle lifecycle, Clock clock, int workerThreads, Supplier<Connection> listenConnection) {
         this.store = store;
         this.lifecycle = lifecycle;
         this.clock = clock;
         this.listenConnection = listenConnection;
+        this.outages = new OutageLog(log, "Lease lifecycle", clock);
+        this.listenerOutages = new OutageLog(log, "Lease lifecycle notifications", clock);
         this.workers = Executors.newFixedThreadPool(workerThreads, r -> {
             Thread t = new Thread(r, "esi-lifecycle-worker");
             t.setDaemon(true);
@@ -78,6 +83,7 @@ public final class LifecycleScheduler implements AutoCloseable {
                 boolean progress = runDue();
                 Instant now = clock.instant();
                 Optional<Instant> next = store.nextDue();
+                outages.succeeded();
                 long sleepMs = next.map(n -> Math.max(0, Duration.between(now, n).toMillis())).orElse(MAX_SLEEP.toMillis());
                 sleepMs = Math.min(sleepMs, MAX_SLEEP.toMillis());
                 if (sleepMs == 0 && !progress) {
@@ -92,7 +98,9 @@ public final class LifecycleScheduler implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (Throwable t) {
-                log.error("Lifecycle timer failed; retrying in 1 s", t);
+                if (!outages.absorbed(t)) {
+                    log.error("Lifecycle timer failed; retrying in 1 s", t);
+                }
                 sleepQuietly(1000);
             }
         }
@@ -120,7 +128,9 @@ public final class LifecycleScheduler implements AutoCloseable {
                 try {
                     progress |= f.get();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    log.error("Lifecycle step failed", e.getCause());
+                    if (!outages.absorbed(e.getCause())) {
+                        log.error("Lifecycle step failed", e.getCause());
+                    }
                 }
             }
             if (!progress) {
@@ -136,7 +146,9 @@ public final class LifecycleScheduler implements AutoCloseable {
         try {
             return step.get();
         } catch (RuntimeException e) {
-            log.error("Lifecycle step for {} failed; it stays due and is retried", what, e);
+            if (!outages.absorbed(e)) {
+                log.error("Lifecycle step for {} failed; it stays due and is retried", what, e);
+            }
             return false;
         }
     }
@@ -148,6 +160,7 @@ public final class LifecycleScheduler implements AutoCloseable {
                     s.execute("listen esi_lease_due");
                 }
                 PGConnection pg = c.unwrap(PGConnection.class);
+                listenerOutages.succeeded();
                 while (running) {
                     var notes = pg.getNotifications(5000);
                     if (notes != null && notes.length > 0) {
@@ -156,7 +169,9 @@ public final class LifecycleScheduler implements AutoCloseable {
                 }
             } catch (SQLException | RuntimeException e) {
                 if (running) {
-                    log.warn("Lost the lifecycle notification connection ({}); reconnecting", e.getMessage());
+                    if (!listenerOutages.absorbed(e)) {
+                        log.warn("Lost the lifecycle notification connection ({}); reconnecting", e.getMessage());
+                    }
                     sleepQuietly(1000);
                 }
             }
