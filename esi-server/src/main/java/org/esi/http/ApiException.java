@@ -6,14 +6,26 @@ package org.esi.http;
  */
 public class ApiException extends RuntimeException {
     private final ErrorKind kind;
+    private final String type;
 
     public ApiException(ErrorKind kind, String message) {
+        this(kind, null, message);
+    }
+
+    /** With the error's name for APIs whose bodies carry one (Neutron's {@code NeutronError.type}, e.g. {@code PortNotFound}). */
+    public ApiException(ErrorKind kind, String type, String message) {
         super(message, null, false, false);
         this.kind = kind;
+        this.type = type;
     }
 
     public ErrorKind kind() {
         return kind;
+    }
+
+    /** The error's name, or null to let the API style derive one from the kind. */
+    public String type() {
+        return type;
     }
 
     public static ApiException badRequest(String message) {

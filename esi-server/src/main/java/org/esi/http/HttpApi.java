@@ -108,7 +108,7 @@ public final class HttpApi {
         for (RouteSpec r : routes) {
             app.addHttpHandler(r.method(), r.path(), wrap(r));
         }
-        app.exception(ApiException.class, (e, ctx) -> writeError(ctx, e.kind(), e.getMessage()));
+        app.exception(ApiException.class, (e, ctx) -> writeError(ctx, e.kind(), e.getMessage(), e.type()));
         app.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, kindFor(e.getStatus()), messageFor(e, ctx)));
         app.exception(Exception.class, (e, ctx) -> {
             var outage = DatabaseOutage.asApiError(e);
@@ -185,6 +185,10 @@ public final class HttpApi {
     }
 
     private void writeError(Context ctx, ErrorKind kind, String message) {
+        writeError(ctx, kind, message, null);
+    }
+
+    private void writeError(Context ctx, ErrorKind kind, String message, String type) {
         ErrorStyle style = ErrorStyle.forPath(ctx.path());
         ctx.status(kind.status());
         if (kind == ErrorKind.UNAVAILABLE) {
@@ -193,7 +197,7 @@ public final class HttpApi {
         if (kind == ErrorKind.UNAUTHORIZED && style == ErrorStyle.KEYSTONE) {
             ctx.header("WWW-Authenticate", "Keystone uri=\"" + ctx.scheme() + "://" + ctx.host() + "/identity/v3\"");
         }
-        ctx.json(style.body(json, kind, message));
+        ctx.json(style.body(json, kind, message, type));
     }
 
     private static ErrorKind kindFor(int status) {

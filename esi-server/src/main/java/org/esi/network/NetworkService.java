@@ -80,6 +80,12 @@ public final class NetworkService {
 
     /** A tenant network: the VLAN is the lowest free one of the physical network's range, unless the admin names one. */
     public Network createNetwork(String name, String projectId, boolean shared, String physnet, Integer vlan) {
+        return createNetwork(name, projectId, shared, physnet, vlan, false, "");
+    }
+
+    /** The same, with the attributes only the Neutron face sets ({@code router:external}, a description). */
+    public Network createNetwork(String name, String projectId, boolean shared, String physnet, Integer vlan, boolean external,
+                                 String description) {
         String net = physnet != null ? physnet : ranges.isEmpty() ? "physnet1" : ranges.get(0).physnet();
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
@@ -92,7 +98,8 @@ public final class NetworkService {
                                 .map(r -> store.freeVlan(h, net, r.low(), r.high())).flatMap(Optional::stream).findFirst()
                                 .orElseThrow(() -> ApiException.conflict("No free VLAN left on physical network " + net));
                     }
-                    Network n = new Network(UUID.randomUUID(), name, projectId, shared, net, id, vlan != null, clock.instant());
+                    Network n = new Network(UUID.randomUUID(), name, projectId, shared, net, id, vlan != null, clock.instant(), external,
+                            description);
                     store.insertNetwork(h, n);
                     return n;
                 });
@@ -125,7 +132,7 @@ public final class NetworkService {
 
     public void deleteNetwork(Network n) {
         if (store.networkInUse(n.id())) {
-            throw ApiException.conflict("Network " + n.name() + " still has nodes or trunks attached; detach them first");
+            throw NeutronErrors.conflict("NetworkInUse", "Network " + n.name() + " still has nodes, trunks or ports on it; detach and delete them first");
         }
         try {
             store.deleteNetwork(n.id());
@@ -140,11 +147,22 @@ public final class NetworkService {
     // --- trunks
 
     public Trunk createTrunk(String name, String projectId, Network nativeNet, List<Network> tagged) {
-        Trunk t = new Trunk(UUID.randomUUID(), name, projectId, nativeNet == null ? null : nativeNet.id(),
-                tagged.stream().map(Network::id).toList(), clock.instant());
+        return createTrunk(new Trunk(UUID.randomUUID(), name, projectId, nativeNet == null ? null : nativeNet.id(),
+                tagged.stream().map(n -> new Trunk.Tagged(n.id(), null)).toList(), clock.instant(), null, ""));
+    }
+
+    /** A trunk as given (the Neutron face's, with its parent port and sub-ports). */
+    public Trunk createTrunk(Trunk t) {
         requireDistinct(t);
-        store.jdbi().useTransaction(h -> store.insertTrunk(h, t));
-        return t;
+        try {
+            store.jdbi().useTransaction(h -> store.insertTrunk(h, t));
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isUniqueViolation(e)) {
+                throw NeutronErrors.conflict("TrunkPortInUse", "A port of the trunk became a trunk's parent or sub-port a moment ago");
+            }
+            throw e;
+        }
+        return store.trunk(t.id()).orElseThrow();
     }
 
     public Trunk findTrunk(String ident) {
@@ -163,17 +181,36 @@ public final class NetworkService {
 
     /** Adds or removes a tagged network, then brings every switch port carrying the trunk up to date. */
     public Trunk changeTagged(Trunk t, Network n, boolean add) {
-        Trunk updated = store.jdbi().inTransaction(h -> {
-            if (add) {
-                if (n.id().equals(t.nativeNetworkId())) {
-                    throw ApiException.conflict("Network " + n.name() + " is the trunk's native network");
+        if (add) {
+            return changeTagged(t, List.of(new Trunk.Tagged(n.id(), null)), List.of());
+        }
+        if (!t.taggedNetworkIds().contains(n.id())) {
+            throw ApiException.notFound("Network " + n.name() + " is not tagged on trunk " + t.name());
+        }
+        return changeTagged(t, List.of(), List.of(n.id()));
+    }
+
+    /** Adds and removes tagged networks in one transaction, then brings every switch port carrying the trunk up to date once. */
+    public Trunk changeTagged(Trunk t, List<Trunk.Tagged> add, List<UUID> removeNetworks) {
+        try {
+            store.jdbi().useTransaction(h -> {
+                for (Trunk.Tagged n : add) {
+                    if (n.networkId().equals(t.nativeNetworkId())) {
+                        throw ApiException.conflict("Network " + store.network(n.networkId()).map(Network::name).orElse("?")
+                                + " is the trunk's native network");
+                    }
+                    store.addTagged(h, t.id(), n);
                 }
-                store.addTagged(h, t.id(), n.id());
-            } else if (!store.removeTagged(h, t.id(), n.id())) {
-                throw ApiException.notFound("Network " + n.name() + " is not tagged on trunk " + t.name());
+                for (UUID n : removeNetworks) {
+                    store.removeTagged(h, t.id(), n);
+                }
+            });
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isUniqueViolation(e)) {
+                throw NeutronErrors.conflict("PortInUse", "A sub-port became another trunk's sub-port a moment ago");
             }
-            return store.trunk(h, t.id()).orElseThrow();
-        });
+            throw e;
+        }
         for (Attachment a : store.attachmentsOfTrunk(t.id())) {
             reapply(a);
         }
@@ -196,7 +233,11 @@ public final class NetworkService {
     // --- attachments
 
     /** What to attach: exactly one of a network, a trunk or a specific port, optionally on the NIC with {@code mac}. */
-    public record AttachRequest(Network network, Trunk trunk, UUID portUuid, String mac) {}
+    public record AttachRequest(Network network, Trunk trunk, UUID portUuid, String mac, UUID vifPortId) {
+        public AttachRequest(Network network, Trunk trunk, UUID portUuid, String mac) {
+            this(network, trunk, portUuid, mac, null);
+        }
+    }
 
     /**
      * Picks a free port (or the one asked for), records the attachment, and configures the switch port.
@@ -205,10 +246,18 @@ public final class NetworkService {
     public Attachment attach(UUID node, String project, AttachRequest r) {
         Port port = pickPort(node, r);
         Attachment a = new Attachment(UUID.randomUUID(), node, port.uuid(), r.network() == null ? null : r.network().id(),
-                r.trunk() == null ? null : r.trunk().id(), project, "attaching", null, clock.instant());
+                r.trunk() == null ? null : r.trunk().id(), project, "attaching", null, clock.instant(), r.vifPortId());
         try {
-            store.jdbi().useTransaction(h -> store.insertAttachment(h, a));
+            store.jdbi().useTransaction(h -> {
+                store.insertAttachment(h, a);
+                if (a.vifPortId() != null) {
+                    nodes.store().setTenantVif(h, port.uuid(), a.vifPortId().toString(), clock.instant());
+                }
+            });
         } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isUniqueViolationOf(e, "attachment_vif_unique")) {
+                throw new ApiException(ErrorKind.CONFLICT, "VifAlreadyAttached", "VIF " + a.vifPortId() + " was attached elsewhere a moment ago");
+            }
             if (SqlErrors.isUniqueViolation(e)) {
                 throw ApiException.conflict("Port " + port.address() + " was attached by someone else a moment ago; try again");
             }
@@ -230,7 +279,7 @@ public final class NetworkService {
             return p;
         }
         return ports.stream().filter(p -> !used.contains(p.uuid())).filter(this::cabled).findFirst()
-                .orElseThrow(() -> ApiException.conflict("Node " + node + " has no free ports"));
+                .orElseThrow(() -> new NoFreePortException("Node " + node + " has no free ports"));
     }
 
     private boolean cabled(Port p) {
@@ -285,7 +334,12 @@ public final class NetworkService {
                 throw e;
             }
         }
-        store.deleteAttachment(a.id());
+        store.jdbi().useTransaction(h -> {
+            store.deleteAttachment(h, a.id());
+            if (a.vifPortId() != null) {
+                nodes.store().clearTenantVif(h, a.portUuid(), a.vifPortId().toString(), clock.instant());
+            }
+        });
     }
 
     /** Lease end: everything the lessee attached to the node goes, ports back to idle. */
