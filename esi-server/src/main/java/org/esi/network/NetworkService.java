@@ -3,7 +3,9 @@ package org.esi.network;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -16,6 +18,7 @@ import org.esi.node.Port;
 import org.esi.persistence.SqlErrors;
 import org.esi.spi.net.PortConfig;
 import org.esi.spi.net.SwitchException;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,7 +158,10 @@ public final class NetworkService {
     public Trunk createTrunk(Trunk t) {
         requireDistinct(t);
         try {
-            store.jdbi().useTransaction(h -> store.insertTrunk(h, t));
+            store.jdbi().useTransaction(h -> {
+                requireUnbound(h, portsOf(t, t.tagged()));
+                store.insertTrunk(h, t);
+            });
         } catch (UnableToExecuteStatementException e) {
             if (SqlErrors.isUniqueViolation(e)) {
                 throw NeutronErrors.conflict("TrunkPortInUse", "A port of the trunk became a trunk's parent or sub-port a moment ago");
@@ -194,6 +200,7 @@ public final class NetworkService {
     public Trunk changeTagged(Trunk t, List<Trunk.Tagged> add, List<UUID> removeNetworks) {
         try {
             store.jdbi().useTransaction(h -> {
+                requireUnbound(h, portsOf(null, add));
                 for (Trunk.Tagged n : add) {
                     if (n.networkId().equals(t.nativeNetworkId())) {
                         throw ApiException.conflict("Network " + store.network(n.networkId()).map(Network::name).orElse("?")
@@ -215,6 +222,23 @@ public final class NetworkService {
             reapply(a);
         }
         return store.trunk(t.id()).orElseThrow();
+    }
+
+    private static List<UUID> portsOf(Trunk parent, List<Trunk.Tagged> tagged) {
+        List<UUID> out = new ArrayList<>();
+        if (parent != null && parent.portId() != null) {
+            out.add(parent.portId());
+        }
+        tagged.stream().map(Trunk.Tagged::portId).filter(Objects::nonNull).forEach(out::add);
+        return out;
+    }
+
+    /** Under the ports' locks: none of them is bound to a node (checked before, and again here against a race). */
+    private void requireUnbound(Handle h, List<UUID> ports) {
+        store.lockPorts(h, ports);
+        if (store.anyBound(h, ports)) {
+            throw NeutronErrors.conflict("PortInUse", "A port of the trunk was attached to a node a moment ago; detach it first");
+        }
     }
 
     public void deleteTrunk(Trunk t) {
@@ -249,6 +273,9 @@ public final class NetworkService {
                 r.trunk() == null ? null : r.trunk().id(), project, "attaching", null, clock.instant(), r.vifPortId());
         try {
             store.jdbi().useTransaction(h -> {
+                if (a.vifPortId() != null) {
+                    requireRole(h, a.vifPortId(), r.trunk());
+                }
                 store.insertAttachment(h, a);
                 if (a.vifPortId() != null) {
                     nodes.store().setTenantVif(h, port.uuid(), a.vifPortId().toString(), clock.instant());
@@ -261,9 +288,22 @@ public final class NetworkService {
             if (SqlErrors.isUniqueViolation(e)) {
                 throw ApiException.conflict("Port " + port.address() + " was attached by someone else a moment ago; try again");
             }
+            if (SqlErrors.isForeignKeyViolation(e)) {
+                throw ApiException.conflict("What was to be attached was deleted a moment ago");
+            }
             throw e;
         }
         return reapply(a);
+    }
+
+    /** Under the port's lock: it is still what the attach was decided on (its trunk's parent, or on no trunk at all). */
+    private void requireRole(Handle h, UUID vif, Trunk trunk) {
+        store.lockPorts(h, List.of(vif));
+        NetworkStore.PortRole role = store.roleOf(h, vif);
+        boolean same = !role.subPort() && (trunk == null ? role.parentOf() == null : trunk.id().equals(role.parentOf()));
+        if (!same) {
+            throw NeutronErrors.conflict("PortInUse", "Port " + vif + " joined or left a trunk a moment ago; try again");
+        }
     }
 
     private Port pickPort(UUID node, AttachRequest r) {

@@ -6,7 +6,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -170,13 +173,38 @@ public final class NetworkStore {
     }
 
     /** Trunks by their parent port, for the given ports that are one. */
-    public java.util.Map<UUID, Trunk> trunksByParent(java.util.Collection<UUID> ports) {
-        java.util.Map<UUID, Trunk> out = new java.util.LinkedHashMap<>();
+    public Map<UUID, Trunk> trunksByParent(Collection<UUID> ports) {
+        Map<UUID, Trunk> out = new LinkedHashMap<>();
         if (!ports.isEmpty()) {
             jdbi.useHandle(h -> h.createQuery("select * from trunk where port_id = any(:p)").bind("p", ports.toArray(new UUID[0]))
                     .map((rs, c) -> trunkRow(rs)).list().forEach(t -> out.put(t.portId(), withTagged(h, t))));
         }
         return out;
+    }
+
+    /**
+     * Locks network ports' rows, in id order. A port becomes bound, a trunk's parent or a sub-port only
+     * under this lock, so two instances cannot make one port both at once.
+     */
+    public void lockPorts(Handle h, Collection<UUID> ports) {
+        if (!ports.isEmpty()) {
+            h.createQuery("select id from network_port where id = any(:p) order by id for no key update")
+                    .bind("p", ports.toArray(new UUID[0])).mapTo(UUID.class).list();
+        }
+    }
+
+    public boolean anyBound(Handle h, Collection<UUID> ports) {
+        return !ports.isEmpty() && h.createQuery("select exists (select 1 from attachment where vif_port_id = any(:p))")
+                .bind("p", ports.toArray(new UUID[0])).mapTo(Boolean.class).one();
+    }
+
+    /** The trunk whose parent the port is (null if none), and whether it is any trunk's sub-port. */
+    public record PortRole(UUID parentOf, boolean subPort) {}
+
+    public PortRole roleOf(Handle h, UUID port) {
+        UUID parentOf = h.createQuery("select id from trunk where port_id = :p").bind("p", port).mapTo(UUID.class).findOne().orElse(null);
+        boolean sub = h.createQuery("select exists (select 1 from trunk_network where port_id = :p)").bind("p", port).mapTo(Boolean.class).one();
+        return new PortRole(parentOf, sub);
     }
 
     /** The trunk this port is a sub-port of. */
