@@ -9,15 +9,22 @@ import java.util.Optional;
  */
 public class ApiException extends RuntimeException {
     private final ErrorKind kind;
+    private final String type;
     private final Duration retryAfter;
 
     public ApiException(ErrorKind kind, String message) {
-        this(kind, message, null);
+        this(kind, null, message);
     }
 
-    private ApiException(ErrorKind kind, String message, Duration retryAfter) {
+    /** With the error's name for APIs whose bodies carry one (Neutron's {@code NeutronError.type}, e.g. {@code PortNotFound}). */
+    public ApiException(ErrorKind kind, String type, String message) {
+        this(kind, type, message, null);
+    }
+
+    private ApiException(ErrorKind kind, String type, String message, Duration retryAfter) {
         super(message, null, false, false);
         this.kind = kind;
+        this.type = type;
         this.retryAfter = retryAfter;
     }
 
@@ -31,7 +38,12 @@ public class ApiException extends RuntimeException {
     }
 
     public static ApiException tooManyRequests(String message, Duration retryAfter) {
-        return new ApiException(ErrorKind.TOO_MANY_REQUESTS, message, retryAfter);
+        return new ApiException(ErrorKind.TOO_MANY_REQUESTS, null, message, retryAfter);
+    }
+
+    /** The error's name, or null to let the API style derive one from the kind. */
+    public String type() {
+        return type;
     }
 
     public static ApiException badRequest(String message) {

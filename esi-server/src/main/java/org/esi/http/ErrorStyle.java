@@ -14,6 +14,8 @@ public enum ErrorStyle {
     KEYSTONE,
     /** Ironic: {@code {"error_message": "<JSON string of faultcode/faultstring/debuginfo>"}}. */
     IRONIC,
+    /** Neutron: {@code {"NeutronError": {"type", "message", "detail"}}}. */
+    NEUTRON,
     /** ESI-Leap and our own APIs: {@code {"faultcode", "faultstring", "debuginfo"}}. */
     FAULT;
 
@@ -24,11 +26,20 @@ public enum ErrorStyle {
         if (path.startsWith("/baremetal")) {
             return IRONIC;
         }
+        if (path.equals("/network") || path.startsWith("/network/v2.0")) {
+            return NEUTRON;
+        }
         return FAULT;
     }
 
     public Object body(ObjectMapper json, ErrorKind kind, String message) {
+        return body(json, kind, message, null);
+    }
+
+    /** {@code type} names the error where the style has a place for it (Neutron); null derives it from the kind. */
+    public Object body(ObjectMapper json, ErrorKind kind, String message, String type) {
         return switch (this) {
+            case NEUTRON -> Map.of("NeutronError", orderedMap("type", type != null ? type : neutronType(kind), "message", message, "detail", ""));
             case KEYSTONE -> Map.of("error", orderedMap("code", kind.status(), "message", message, "title", kind.title()));
             case IRONIC -> {
                 try {
@@ -39,6 +50,11 @@ public enum ErrorStyle {
             }
             case FAULT -> fault(kind, message);
         };
+    }
+
+    /** Neutron names errors it has no specific class for after the HTTP status, as webob does ({@code HTTPNotFound}). */
+    private static String neutronType(ErrorKind kind) {
+        return kind == ErrorKind.FORBIDDEN ? "PolicyNotAuthorized" : "HTTP" + kind.title().replace(" ", "");
     }
 
     private static Map<String, Object> fault(ErrorKind kind, String message) {

@@ -112,7 +112,7 @@ public final class HttpApi {
         app.exception(ApiException.class, (e, ctx) -> {
             // Whole seconds, rounded up: a client that waits exactly this long is not refused again.
             e.retryAfter().ifPresent(d -> ctx.header("Retry-After", String.valueOf((d.toMillis() + 999) / 1000)));
-            writeError(ctx, e.kind(), e.getMessage());
+            writeError(ctx, e.kind(), e.getMessage(), e.type());
         });
         app.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, kindFor(e.getStatus()), messageFor(e, ctx)));
         app.exception(Exception.class, (e, ctx) -> {
@@ -197,6 +197,10 @@ public final class HttpApi {
     }
 
     private void writeError(Context ctx, ErrorKind kind, String message) {
+        writeError(ctx, kind, message, null);
+    }
+
+    private void writeError(Context ctx, ErrorKind kind, String message, String type) {
         ErrorStyle style = ErrorStyle.forPath(ctx.path());
         ctx.status(kind.status());
         if (kind == ErrorKind.UNAVAILABLE) {
@@ -205,7 +209,7 @@ public final class HttpApi {
         if (kind == ErrorKind.UNAUTHORIZED && style == ErrorStyle.KEYSTONE) {
             ctx.header("WWW-Authenticate", "Keystone uri=\"" + ctx.scheme() + "://" + ctx.host() + "/identity/v3\"");
         }
-        ctx.json(style.body(json, kind, message));
+        ctx.json(style.body(json, kind, message, type));
     }
 
     private static ErrorKind kindFor(int status) {

@@ -3,7 +3,6 @@ package org.esi.network;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,11 +153,7 @@ public final class NetworkRoutes {
     }
 
     private Map<String, Object> networkTarget(Network n, Caller caller) {
-        Map<String, Object> t = new HashMap<>();
-        t.put("network.project_id", n.projectId());
-        t.put("network.shared", n.shared());
-        t.put("network.granted", networks.store().granted(n.id(), caller.projectId()));
-        return t;
+        return NetworkAccess.target(networks.store(), n, caller);
     }
 
     private Map<String, Object> networkJson(Network n) {

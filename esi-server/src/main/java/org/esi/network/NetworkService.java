@@ -3,7 +3,9 @@ package org.esi.network;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -16,6 +18,7 @@ import org.esi.node.Port;
 import org.esi.persistence.SqlErrors;
 import org.esi.spi.net.PortConfig;
 import org.esi.spi.net.SwitchException;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +83,12 @@ public final class NetworkService {
 
     /** A tenant network: the VLAN is the lowest free one of the physical network's range, unless the admin names one. */
     public Network createNetwork(String name, String projectId, boolean shared, String physnet, Integer vlan) {
+        return createNetwork(name, projectId, shared, physnet, vlan, false, "");
+    }
+
+    /** The same, with the attributes only the Neutron face sets ({@code router:external}, a description). */
+    public Network createNetwork(String name, String projectId, boolean shared, String physnet, Integer vlan, boolean external,
+                                 String description) {
         String net = physnet != null ? physnet : ranges.isEmpty() ? "physnet1" : ranges.get(0).physnet();
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
@@ -92,7 +101,8 @@ public final class NetworkService {
                                 .map(r -> store.freeVlan(h, net, r.low(), r.high())).flatMap(Optional::stream).findFirst()
                                 .orElseThrow(() -> ApiException.conflict("No free VLAN left on physical network " + net));
                     }
-                    Network n = new Network(UUID.randomUUID(), name, projectId, shared, net, id, vlan != null, clock.instant());
+                    Network n = new Network(UUID.randomUUID(), name, projectId, shared, net, id, vlan != null, clock.instant(), external,
+                            description);
                     store.insertNetwork(h, n);
                     return n;
                 });
@@ -125,7 +135,7 @@ public final class NetworkService {
 
     public void deleteNetwork(Network n) {
         if (store.networkInUse(n.id())) {
-            throw ApiException.conflict("Network " + n.name() + " still has nodes or trunks attached; detach them first");
+            throw NeutronErrors.conflict("NetworkInUse", "Network " + n.name() + " still has nodes, trunks or ports on it; detach and delete them first");
         }
         try {
             store.deleteNetwork(n.id());
@@ -140,11 +150,25 @@ public final class NetworkService {
     // --- trunks
 
     public Trunk createTrunk(String name, String projectId, Network nativeNet, List<Network> tagged) {
-        Trunk t = new Trunk(UUID.randomUUID(), name, projectId, nativeNet == null ? null : nativeNet.id(),
-                tagged.stream().map(Network::id).toList(), clock.instant());
+        return createTrunk(new Trunk(UUID.randomUUID(), name, projectId, nativeNet == null ? null : nativeNet.id(),
+                tagged.stream().map(n -> new Trunk.Tagged(n.id(), null)).toList(), clock.instant(), null, ""));
+    }
+
+    /** A trunk as given (the Neutron face's, with its parent port and sub-ports). */
+    public Trunk createTrunk(Trunk t) {
         requireDistinct(t);
-        store.jdbi().useTransaction(h -> store.insertTrunk(h, t));
-        return t;
+        try {
+            store.jdbi().useTransaction(h -> {
+                requireUnbound(h, portsOf(t, t.tagged()));
+                store.insertTrunk(h, t);
+            });
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isUniqueViolation(e)) {
+                throw NeutronErrors.conflict("TrunkPortInUse", "A port of the trunk became a trunk's parent or sub-port a moment ago");
+            }
+            throw e;
+        }
+        return store.trunk(t.id()).orElseThrow();
     }
 
     public Trunk findTrunk(String ident) {
@@ -163,21 +187,58 @@ public final class NetworkService {
 
     /** Adds or removes a tagged network, then brings every switch port carrying the trunk up to date. */
     public Trunk changeTagged(Trunk t, Network n, boolean add) {
-        Trunk updated = store.jdbi().inTransaction(h -> {
-            if (add) {
-                if (n.id().equals(t.nativeNetworkId())) {
-                    throw ApiException.conflict("Network " + n.name() + " is the trunk's native network");
+        if (add) {
+            return changeTagged(t, List.of(new Trunk.Tagged(n.id(), null)), List.of());
+        }
+        if (!t.taggedNetworkIds().contains(n.id())) {
+            throw ApiException.notFound("Network " + n.name() + " is not tagged on trunk " + t.name());
+        }
+        return changeTagged(t, List.of(), List.of(n.id()));
+    }
+
+    /** Adds and removes tagged networks in one transaction, then brings every switch port carrying the trunk up to date once. */
+    public Trunk changeTagged(Trunk t, List<Trunk.Tagged> add, List<UUID> removeNetworks) {
+        try {
+            store.jdbi().useTransaction(h -> {
+                requireUnbound(h, portsOf(null, add));
+                for (Trunk.Tagged n : add) {
+                    if (n.networkId().equals(t.nativeNetworkId())) {
+                        throw ApiException.conflict("Network " + store.network(n.networkId()).map(Network::name).orElse("?")
+                                + " is the trunk's native network");
+                    }
+                    store.addTagged(h, t.id(), n);
                 }
-                store.addTagged(h, t.id(), n.id());
-            } else if (!store.removeTagged(h, t.id(), n.id())) {
-                throw ApiException.notFound("Network " + n.name() + " is not tagged on trunk " + t.name());
+                for (UUID n : removeNetworks) {
+                    store.removeTagged(h, t.id(), n);
+                }
+            });
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isUniqueViolation(e)) {
+                throw NeutronErrors.conflict("PortInUse", "A sub-port became another trunk's sub-port a moment ago");
             }
-            return store.trunk(h, t.id()).orElseThrow();
-        });
+            throw e;
+        }
         for (Attachment a : store.attachmentsOfTrunk(t.id())) {
             reapply(a);
         }
         return store.trunk(t.id()).orElseThrow();
+    }
+
+    private static List<UUID> portsOf(Trunk parent, List<Trunk.Tagged> tagged) {
+        List<UUID> out = new ArrayList<>();
+        if (parent != null && parent.portId() != null) {
+            out.add(parent.portId());
+        }
+        tagged.stream().map(Trunk.Tagged::portId).filter(Objects::nonNull).forEach(out::add);
+        return out;
+    }
+
+    /** Under the ports' locks: none of them is bound to a node (checked before, and again here against a race). */
+    private void requireUnbound(Handle h, List<UUID> ports) {
+        store.lockPorts(h, ports);
+        if (store.anyBound(h, ports)) {
+            throw NeutronErrors.conflict("PortInUse", "A port of the trunk was attached to a node a moment ago; detach it first");
+        }
     }
 
     public void deleteTrunk(Trunk t) {
@@ -196,7 +257,11 @@ public final class NetworkService {
     // --- attachments
 
     /** What to attach: exactly one of a network, a trunk or a specific port, optionally on the NIC with {@code mac}. */
-    public record AttachRequest(Network network, Trunk trunk, UUID portUuid, String mac) {}
+    public record AttachRequest(Network network, Trunk trunk, UUID portUuid, String mac, UUID vifPortId) {
+        public AttachRequest(Network network, Trunk trunk, UUID portUuid, String mac) {
+            this(network, trunk, portUuid, mac, null);
+        }
+    }
 
     /**
      * Picks a free port (or the one asked for), records the attachment, and configures the switch port.
@@ -205,16 +270,40 @@ public final class NetworkService {
     public Attachment attach(UUID node, String project, AttachRequest r) {
         Port port = pickPort(node, r);
         Attachment a = new Attachment(UUID.randomUUID(), node, port.uuid(), r.network() == null ? null : r.network().id(),
-                r.trunk() == null ? null : r.trunk().id(), project, "attaching", null, clock.instant());
+                r.trunk() == null ? null : r.trunk().id(), project, "attaching", null, clock.instant(), r.vifPortId());
         try {
-            store.jdbi().useTransaction(h -> store.insertAttachment(h, a));
+            store.jdbi().useTransaction(h -> {
+                if (a.vifPortId() != null) {
+                    requireRole(h, a.vifPortId(), r.trunk());
+                }
+                store.insertAttachment(h, a);
+                if (a.vifPortId() != null) {
+                    nodes.store().setTenantVif(h, port.uuid(), a.vifPortId().toString(), clock.instant());
+                }
+            });
         } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isUniqueViolationOf(e, "attachment_vif_unique")) {
+                throw new ApiException(ErrorKind.CONFLICT, "VifAlreadyAttached", "VIF " + a.vifPortId() + " was attached elsewhere a moment ago");
+            }
             if (SqlErrors.isUniqueViolation(e)) {
                 throw ApiException.conflict("Port " + port.address() + " was attached by someone else a moment ago; try again");
+            }
+            if (SqlErrors.isForeignKeyViolation(e)) {
+                throw ApiException.conflict("What was to be attached was deleted a moment ago");
             }
             throw e;
         }
         return reapply(a);
+    }
+
+    /** Under the port's lock: it is still what the attach was decided on (its trunk's parent, or on no trunk at all). */
+    private void requireRole(Handle h, UUID vif, Trunk trunk) {
+        store.lockPorts(h, List.of(vif));
+        NetworkStore.PortRole role = store.roleOf(h, vif);
+        boolean same = !role.subPort() && (trunk == null ? role.parentOf() == null : trunk.id().equals(role.parentOf()));
+        if (!same) {
+            throw NeutronErrors.conflict("PortInUse", "Port " + vif + " joined or left a trunk a moment ago; try again");
+        }
     }
 
     private Port pickPort(UUID node, AttachRequest r) {
@@ -230,7 +319,7 @@ public final class NetworkService {
             return p;
         }
         return ports.stream().filter(p -> !used.contains(p.uuid())).filter(this::cabled).findFirst()
-                .orElseThrow(() -> ApiException.conflict("Node " + node + " has no free ports"));
+                .orElseThrow(() -> new NoFreePortException("Node " + node + " has no free ports"));
     }
 
     private boolean cabled(Port p) {
@@ -285,7 +374,12 @@ public final class NetworkService {
                 throw e;
             }
         }
-        store.deleteAttachment(a.id());
+        store.jdbi().useTransaction(h -> {
+            store.deleteAttachment(h, a.id());
+            if (a.vifPortId() != null) {
+                nodes.store().clearTenantVif(h, a.portUuid(), a.vifPortId().toString(), clock.instant());
+            }
+        });
     }
 
     /** Lease end: everything the lessee attached to the node goes, ports back to idle. */

@@ -6,7 +6,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -66,11 +69,11 @@ public final class NetworkStore {
 
     public void insertNetwork(Handle h, Network n) {
         h.createUpdate("""
-                        insert into network (id, name, project_id, shared, physical_network, vlan_id, provider, created_at)
-                        values (:id, :name, :project, :shared, :physnet, :vlan, :provider, :created)""")
+                        insert into network (id, name, project_id, shared, physical_network, vlan_id, provider, created_at, external, description)
+                        values (:id, :name, :project, :shared, :physnet, :vlan, :provider, :created, :external, :description)""")
                 .bind("id", n.id()).bind("name", n.name()).bind("project", n.projectId()).bind("shared", n.shared())
                 .bind("physnet", n.physicalNetwork()).bind("vlan", n.vlanId()).bind("provider", n.provider())
-                .bind("created", utc(n.createdAt())).execute();
+                .bind("created", utc(n.createdAt())).bind("external", n.external()).bind("description", n.description()).execute();
     }
 
     /** The lowest VLAN of the range no network uses yet; empty when the range is full. */
@@ -124,6 +127,14 @@ public final class NetworkStore {
                 .bind("id", id).bind("name", name).bind("shared", shared).execute());
     }
 
+    /** The Neutron face's update: the same row, with the attributes only that face shows. */
+    public void updateNetwork(Network n) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        update network set name = :name, shared = :shared, external = :external, description = :description where id = :id""")
+                .bind("id", n.id()).bind("name", n.name()).bind("shared", n.shared()).bind("external", n.external())
+                .bind("description", n.description()).execute());
+    }
+
     public boolean deleteNetwork(UUID id) {
         return jdbi.withHandle(h -> h.createUpdate("delete from network where id = :id").bind("id", id).execute()) > 0;
     }
@@ -131,21 +142,75 @@ public final class NetworkStore {
     // --- trunks
 
     public void insertTrunk(Handle h, Trunk t) {
-        h.createUpdate("insert into trunk (id, name, project_id, native_network_id, created_at) values (:id, :name, :p, :native, :created)")
+        h.createUpdate("""
+                        insert into trunk (id, name, project_id, native_network_id, created_at, port_id, description)
+                        values (:id, :name, :p, :native, :created, :port, :description)""")
                 .bind("id", t.id()).bind("name", t.name()).bind("p", t.projectId()).bind("native", t.nativeNetworkId())
-                .bind("created", utc(t.createdAt())).execute();
-        for (UUID n : t.taggedNetworkIds()) {
+                .bind("created", utc(t.createdAt())).bind("port", t.portId()).bind("description", t.description()).execute();
+        for (Trunk.Tagged n : t.tagged()) {
             addTagged(h, t.id(), n);
         }
     }
 
-    public void addTagged(Handle h, UUID trunk, UUID network) {
-        h.createUpdate("insert into trunk_network (trunk_id, network_id) values (:t, :n) on conflict do nothing")
-                .bind("t", trunk).bind("n", network).execute();
+    public void addTagged(Handle h, UUID trunk, Trunk.Tagged tagged) {
+        h.createUpdate("insert into trunk_network (trunk_id, network_id, port_id) values (:t, :n, :p) on conflict do nothing")
+                .bind("t", trunk).bind("n", tagged.networkId()).bind("p", tagged.portId()).execute();
     }
 
     public boolean removeTagged(Handle h, UUID trunk, UUID network) {
         return h.createUpdate("delete from trunk_network where trunk_id = :t and network_id = :n").bind("t", trunk).bind("n", network).execute() > 0;
+    }
+
+    public void updateTrunk(UUID id, String name, String description) {
+        jdbi.useHandle(h -> h.createUpdate("update trunk set name = :name, description = :d where id = :id")
+                .bind("id", id).bind("name", name).bind("d", description).execute());
+    }
+
+    /** The trunk whose parent port this is. */
+    public Optional<Trunk> trunkOfParent(UUID port) {
+        return jdbi.withHandle(h -> h.createQuery("select * from trunk where port_id = :p").bind("p", port).map((rs, c) -> trunkRow(rs)).findOne()
+                .map(t -> withTagged(h, t)));
+    }
+
+    /** Trunks by their parent port, for the given ports that are one. */
+    public Map<UUID, Trunk> trunksByParent(Collection<UUID> ports) {
+        Map<UUID, Trunk> out = new LinkedHashMap<>();
+        if (!ports.isEmpty()) {
+            jdbi.useHandle(h -> h.createQuery("select * from trunk where port_id = any(:p)").bind("p", ports.toArray(new UUID[0]))
+                    .map((rs, c) -> trunkRow(rs)).list().forEach(t -> out.put(t.portId(), withTagged(h, t))));
+        }
+        return out;
+    }
+
+    /**
+     * Locks network ports' rows, in id order. A port becomes bound, a trunk's parent or a sub-port only
+     * under this lock, so two instances cannot make one port both at once.
+     */
+    public void lockPorts(Handle h, Collection<UUID> ports) {
+        if (!ports.isEmpty()) {
+            h.createQuery("select id from network_port where id = any(:p) order by id for no key update")
+                    .bind("p", ports.toArray(new UUID[0])).mapTo(UUID.class).list();
+        }
+    }
+
+    public boolean anyBound(Handle h, Collection<UUID> ports) {
+        return !ports.isEmpty() && h.createQuery("select exists (select 1 from attachment where vif_port_id = any(:p))")
+                .bind("p", ports.toArray(new UUID[0])).mapTo(Boolean.class).one();
+    }
+
+    /** The trunk whose parent the port is (null if none), and whether it is any trunk's sub-port. */
+    public record PortRole(UUID parentOf, boolean subPort) {}
+
+    public PortRole roleOf(Handle h, UUID port) {
+        UUID parentOf = h.createQuery("select id from trunk where port_id = :p").bind("p", port).mapTo(UUID.class).findOne().orElse(null);
+        boolean sub = h.createQuery("select exists (select 1 from trunk_network where port_id = :p)").bind("p", port).mapTo(Boolean.class).one();
+        return new PortRole(parentOf, sub);
+    }
+
+    /** The trunk this port is a sub-port of. */
+    public Optional<Trunk> trunkOfSubport(UUID port) {
+        return jdbi.withHandle(h -> h.createQuery("select t.* from trunk t join trunk_network tn on tn.trunk_id = t.id where tn.port_id = :p")
+                .bind("p", port).map((rs, c) -> trunkRow(rs)).findOne().map(t -> withTagged(h, t)));
     }
 
     public Optional<Trunk> trunk(UUID id) {
@@ -172,19 +237,20 @@ public final class NetworkStore {
     }
 
     private Trunk withTagged(Handle h, Trunk t) {
-        List<UUID> tagged = h.createQuery("select network_id from trunk_network where trunk_id = :t").bind("t", t.id()).mapTo(UUID.class).list();
-        return new Trunk(t.id(), t.name(), t.projectId(), t.nativeNetworkId(), tagged, t.createdAt());
+        List<Trunk.Tagged> tagged = h.createQuery("select network_id, port_id from trunk_network where trunk_id = :t order by network_id")
+                .bind("t", t.id()).map((rs, c) -> new Trunk.Tagged(rs.getObject("network_id", UUID.class), rs.getObject("port_id", UUID.class))).list();
+        return new Trunk(t.id(), t.name(), t.projectId(), t.nativeNetworkId(), tagged, t.createdAt(), t.portId(), t.description());
     }
 
     // --- attachments
 
     public void insertAttachment(Handle h, Attachment a) {
         h.createUpdate("""
-                        insert into attachment (id, node_uuid, port_uuid, network_id, trunk_id, project_id, status, created_at)
-                        values (:id, :node, :port, :net, :trunk, :project, :status, :created)""")
+                        insert into attachment (id, node_uuid, port_uuid, network_id, trunk_id, project_id, status, created_at, vif_port_id)
+                        values (:id, :node, :port, :net, :trunk, :project, :status, :created, :vif)""")
                 .bind("id", a.id()).bind("node", a.nodeUuid()).bind("port", a.portUuid()).bind("net", a.networkId())
                 .bind("trunk", a.trunkId()).bind("project", a.projectId()).bind("status", a.status()).bind("created", utc(a.createdAt()))
-                .execute();
+                .bind("vif", a.vifPortId()).execute();
     }
 
     public void setStatus(UUID id, String status, String error) {
@@ -192,8 +258,13 @@ public final class NetworkStore {
                 .bind("id", id).bind("s", status).bind("e", error).execute());
     }
 
-    public void deleteAttachment(UUID id) {
-        jdbi.useHandle(h -> h.createUpdate("delete from attachment where id = :id").bind("id", id).execute());
+    public void deleteAttachment(Handle h, UUID id) {
+        h.createUpdate("delete from attachment where id = :id").bind("id", id).execute();
+    }
+
+    public Optional<Attachment> attachmentOfVif(UUID vifPort) {
+        return jdbi.withHandle(h -> h.createQuery("select * from attachment where vif_port_id = :v").bind("v", vifPort)
+                .map((rs, c) -> attachment(rs)).findOne());
     }
 
     public Optional<Attachment> attachment(UUID id) {
@@ -213,7 +284,8 @@ public final class NetworkStore {
         return jdbi.withHandle(h -> h.createQuery("""
                         select exists (select 1 from attachment where network_id = :n)
                             or exists (select 1 from trunk_network where network_id = :n)
-                            or exists (select 1 from trunk where native_network_id = :n)""")
+                            or exists (select 1 from trunk where native_network_id = :n)
+                            or exists (select 1 from network_port where network_id = :n)""")
                 .bind("n", network).mapTo(Boolean.class).one());
     }
 
@@ -227,18 +299,20 @@ public final class NetworkStore {
 
     private static Network network(ResultSet rs) throws SQLException {
         return new Network(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("project_id"), rs.getBoolean("shared"),
-                rs.getString("physical_network"), rs.getInt("vlan_id"), rs.getBoolean("provider"), instant(rs, "created_at"));
+                rs.getString("physical_network"), rs.getInt("vlan_id"), rs.getBoolean("provider"), instant(rs, "created_at"),
+                rs.getBoolean("external"), rs.getString("description"));
     }
 
     private static Trunk trunkRow(ResultSet rs) throws SQLException {
         return new Trunk(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("project_id"),
-                rs.getObject("native_network_id", UUID.class), List.of(), instant(rs, "created_at"));
+                rs.getObject("native_network_id", UUID.class), List.of(), instant(rs, "created_at"), rs.getObject("port_id", UUID.class),
+                rs.getString("description"));
     }
 
     private static Attachment attachment(ResultSet rs) throws SQLException {
         return new Attachment(rs.getObject("id", UUID.class), rs.getObject("node_uuid", UUID.class), rs.getObject("port_uuid", UUID.class),
                 rs.getObject("network_id", UUID.class), rs.getObject("trunk_id", UUID.class), rs.getString("project_id"),
-                rs.getString("status"), rs.getString("last_error"), instant(rs, "created_at"));
+                rs.getString("status"), rs.getString("last_error"), instant(rs, "created_at"), rs.getObject("vif_port_id", UUID.class));
     }
 
 

@@ -2,7 +2,6 @@ package org.esi.node;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,9 +50,7 @@ public final class HardwareRoutes {
         api.put(n + "/management/boot_device", Access.rule("baremetal:node:set_boot_device"), this::setBootDevice);
         api.get(n + "/management/boot_device/supported", Access.rule("baremetal:node:get_boot_device"), this::supportedBootDevices);
         api.put(n + "/states/console", Access.rule("baremetal:node:set_console_state"), this::console);
-        api.get(n + "/vifs", Access.rule("baremetal:node:vif:list"), this::listVifs);
-        api.post(n + "/vifs", Access.rule("baremetal:node:vif:attach"), this::attachVif);
-        api.delete(n + "/vifs/{vif}", Access.rule("baremetal:node:vif:detach"), this::detachVif);
+        // The VIF API (nodes/{ident}/vifs) configures switches, so it lives with the networks: org.esi.network.VifRoutes.
     }
 
     private void power(Call call) {
@@ -180,73 +177,6 @@ public final class HardwareRoutes {
         nodes.store().jdbi().useHandle(h -> h.createUpdate("update node set console_enabled = :e, updated_at = :now where uuid = :u")
                 .bind("e", enabled).bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).execute());
         call.ctx().status(202);
-    }
-
-    private void listVifs(Call call) {
-        IronicVersion.negotiate(call.ctx());
-        Node node = nodeRoutes.visible(call);
-        call.authorize(NodeRoutes.target(node));
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Port p : nodes.store().ports(Optional.of(node.uuid()), Optional.empty(), Optional.empty(), Optional.empty(), 1000)) {
-            String vif = p.internalInfo().path("tenant_vif_port_id").asText(null);
-            if (vif != null) {
-                out.add(Map.of("id", vif));
-            }
-        }
-        call.ctx().json(Map.of("vifs", out));
-    }
-
-    private void attachVif(Call call) {
-        IronicVersion.negotiate(call.ctx());
-        Node node = nodeRoutes.visible(call);
-        call.authorize(NodeRoutes.target(node));
-        ObjectNode body = call.bodyObject();
-        Jsons.requireOnly(body, Set.of("id", "port_uuid", "portgroup_uuid"), "a VIF attachment");
-        String vif = Jsons.requireString(body, "id");
-        if (vif.isBlank() || vif.length() > 255) {
-            throw ApiException.badRequest("VIF id must be 1 to 255 characters");
-        }
-        String wanted = Jsons.optString(body, "port_uuid");
-        boolean done = nodes.store().jdbi().inTransaction(h -> {
-            boolean taken = h.createQuery("select count(*) from port where node_uuid = :n and internal_info->>'tenant_vif_port_id' = :v")
-                    .bind("n", node.uuid()).bind("v", vif).mapTo(Integer.class).one() > 0;
-            if (taken) {
-                throw ApiException.conflict("VIF " + vif + " is already attached to node " + node.uuid());
-            }
-            String pick = """
-                    select uuid from port where node_uuid = :n and not jsonb_exists(internal_info, 'tenant_vif_port_id')
-                    """ + (wanted != null ? " and uuid = cast(:p as uuid)" : "") + " order by pxe_enabled desc, address limit 1 for update";
-            var q = h.createQuery(pick).bind("n", node.uuid());
-            if (wanted != null) {
-                q.bind("p", org.esi.http.Ids.parseUuid(wanted, "port_uuid").toString());
-            }
-            Optional<java.util.UUID> port = q.mapTo(java.util.UUID.class).findOne();
-            if (port.isEmpty()) {
-                return false;
-            }
-            h.createUpdate("update port set internal_info = internal_info || jsonb_build_object('tenant_vif_port_id', cast(:v as text)), updated_at = :now where uuid = :p")
-                    .bind("v", vif).bind("now", NodeStore.utc(clock.instant())).bind("p", port.get()).execute();
-            return true;
-        });
-        if (!done) {
-            throw ApiException.conflict("Node " + node.uuid() + " has no free ports" + (wanted != null ? " matching port " + wanted : ""));
-        }
-        call.ctx().status(204);
-    }
-
-    private void detachVif(Call call) {
-        IronicVersion.negotiate(call.ctx());
-        Node node = nodeRoutes.visible(call);
-        call.authorize(NodeRoutes.target(node));
-        String vif = call.pathParam("vif");
-        int changed = nodes.store().jdbi().withHandle(h -> h.createUpdate("""
-                        update port set internal_info = internal_info - 'tenant_vif_port_id', updated_at = :now
-                        where node_uuid = :n and internal_info->>'tenant_vif_port_id' = :v""")
-                .bind("now", NodeStore.utc(clock.instant())).bind("n", node.uuid()).bind("v", vif).execute());
-        if (changed == 0) {
-            throw ApiException.badRequest("VIF " + Jsons.clip(vif) + " is not attached to node " + node.uuid());
-        }
-        call.ctx().status(204);
     }
 
     private static ApiException locked(Node node) {

@@ -61,10 +61,15 @@ public final class NodeHandback {
         }
     }
 
+    /**
+     * VIFs no attachment stands behind go; a VIF still bound through an attachment is the network
+     * package's to detach (the lessee's already were, before this runs), so its mirror stays true.
+     */
     private void detachVifs(UUID uuid) {
         store.jdbi().useHandle(h -> h.createUpdate("""
                         update port set internal_info = internal_info - 'tenant_vif_port_id', updated_at = :now
-                        where node_uuid = :u and jsonb_exists(internal_info, 'tenant_vif_port_id')""")
+                        where node_uuid = :u and jsonb_exists(internal_info, 'tenant_vif_port_id')
+                          and not exists (select 1 from attachment a where a.port_uuid = port.uuid and a.vif_port_id is not null)""")
                 .bind("now", NodeStore.utc(clock.instant())).bind("u", uuid).execute());
     }
 

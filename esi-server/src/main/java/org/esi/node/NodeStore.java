@@ -279,6 +279,25 @@ public final class NodeStore {
                 .bindMap(portParams(p)).execute();
     }
 
+    /**
+     * Records on the NIC which network port (VIF) it carries, as Ironic shows it in {@code internal_info};
+     * written by the network package in the same transaction as the attachment it mirrors.
+     */
+    public void setTenantVif(Handle h, UUID port, String vif, Instant now) {
+        h.createUpdate("""
+                        update port set internal_info = internal_info || jsonb_build_object('tenant_vif_port_id', cast(:v as text)),
+                          updated_at = :now where uuid = :p""")
+                .bind("v", vif).bind("now", utc(now)).bind("p", port).execute();
+    }
+
+    /** Forgets the NIC's VIF if it is {@code vif}; true when it was. */
+    public boolean clearTenantVif(Handle h, UUID port, String vif, Instant now) {
+        return h.createUpdate("""
+                        update port set internal_info = internal_info - 'tenant_vif_port_id', updated_at = :now
+                        where uuid = :p and internal_info->>'tenant_vif_port_id' = :v""")
+                .bind("v", vif).bind("now", utc(now)).bind("p", port).execute() > 0;
+    }
+
     public boolean deletePort(UUID uuid) {
         return jdbi.withHandle(h -> h.createUpdate("delete from port where uuid = :u").bind("u", uuid).execute()) > 0;
     }

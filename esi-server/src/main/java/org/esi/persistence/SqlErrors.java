@@ -19,6 +19,19 @@ public final class SqlErrors {
         return "23505".equals(sqlState(e).orElse(null));
     }
 
+    /** A unique key said no, and it was the one named {@code constraint} (when a statement can break several). */
+    public static boolean isUniqueViolationOf(Throwable e, String constraint) {
+        if (!isUniqueViolation(e)) {
+            return false;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
+                return constraint.equals(p.getServerErrorMessage().getConstraint());
+            }
+        }
+        return false;
+    }
+
     public static boolean isForeignKeyViolation(Throwable e) {
         return "23503".equals(sqlState(e).orElse(null));
     }

@@ -21,6 +21,10 @@ import org.esi.event.EventStore;
 import org.esi.lease.LeaseHandback;
 import org.esi.lease.LeaseRoutes;
 import org.esi.network.NetworkRoutes;
+import org.esi.network.NeutronRoutes;
+import org.esi.network.PortService;
+import org.esi.network.PortStore;
+import org.esi.network.VifRoutes;
 import org.esi.notify.Notifier;
 import org.esi.notify.WebhookRoutes;
 import org.esi.notify.WebhookRules;
@@ -174,7 +178,8 @@ public final class EsiServer implements AutoCloseable {
             new KeystoneRoutes(identity, tokens, authenticator, baseUrl, List.of(
                     new KeystoneRoutes.CatalogEntry("identity", "keystone", "/identity/v3"),
                     new KeystoneRoutes.CatalogEntry("baremetal", "ironic", "/baremetal"),
-                    new KeystoneRoutes.CatalogEntry("lease", "esi-leap", "/lease"))).register(api);
+                    new KeystoneRoutes.CatalogEntry("lease", "esi-leap", "/lease"),
+                    new KeystoneRoutes.CatalogEntry("network", "neutron", "/network"))).register(api);
             new UiRoutes(authenticator, tokens, clock).register(api);
             LeaseStore leaseStore = new LeaseStore(database.jdbi(), json);
             NodeStore nodeStore = new NodeStore(database.jdbi(), json);
@@ -197,6 +202,9 @@ public final class EsiServer implements AutoCloseable {
                     new SwitchOps(tuning.switchDrivers(), database.jdbi(), secrets, 3, Duration.ofMillis(200)), secrets,
                     config.vlanRanges(), clock);
             new NetworkRoutes(networks, identity).register(api);
+            PortService networkPorts = new PortService(new PortStore(database.jdbi(), json), networks, clock);
+            new NeutronRoutes(networks, networkPorts, identity, baseUrl).register(api);
+            new VifRoutes(networkPorts).register(api);
 
             var consoleTokens = new org.esi.console.ConsoleTokens(database.jdbi(), clock);
             var consoleBridge = new org.esi.console.ConsoleBridge(nodes, drivers);

@@ -70,6 +70,12 @@ class RouteBadInputTest {
         ids.put("lease", lease.path("uuid").asText());
         ids.put("network", network.path("id").asText());
         ids.put("trunk", trunk.path("id").asText());
+        JsonNode subnet = http.post("/network/v2.0/subnets", admin, Map.of("subnet", Map.of("network_id", ids.get("network"), "ip_version", 4,
+                "cidr", "10.77.0.0/24"))).expect(201).json();
+        JsonNode nport = http.post("/network/v2.0/ports", admin, Map.of("port", Map.of("network_id", ids.get("network"), "name", "bad-input-port")))
+                .expect(201).json();
+        ids.put("subnet", subnet.path("subnet").path("id").asText());
+        ids.put("nport", nport.path("port").path("id").asText());
 
         VALID.put("POST /identity/v3/auth/tokens", Map.of("auth", Map.of("identity", Map.of("methods", List.of("password"),
                 "password", Map.of("user", Map.of("name", "admin", "password", "x"))))));
@@ -102,6 +108,19 @@ class RouteBadInputTest {
         VALID.put("POST /network/v1/trunks", Map.of("name", "never-created"));
         VALID.put("POST /network/v1/trunks/{id}/networks", Map.of("network", "bad-input-net"));
         VALID.put("POST /lease/v1/console_auth_tokens", Map.of("node_uuid_or_name", "victim", "token_ttl", 60));
+        VALID.put("POST /network/v2.0/networks", Map.of("network", Map.of("name", "never-created")));
+        VALID.put("PUT /network/v2.0/networks/{id}", Map.of("network", Map.of("name", "never-renamed")));
+        VALID.put("POST /network/v2.0/subnets", Map.of("subnet", Map.of("network_id", ids.get("network"), "ip_version", 4, "cidr", "10.78.0.0/24",
+                "allocation_pools", List.of(Map.of("start", "10.78.0.10", "end", "10.78.0.20")))));
+        VALID.put("PUT /network/v2.0/subnets/{id}", Map.of("subnet", Map.of("name", "never-renamed")));
+        VALID.put("POST /network/v2.0/ports", Map.of("port", Map.of("network_id", ids.get("network"), "name", "never-created",
+                "fixed_ips", List.of(Map.of("subnet_id", ids.get("subnet"))), "binding:vnic_type", "baremetal")));
+        VALID.put("PUT /network/v2.0/ports/{id}", Map.of("port", Map.of("name", "never-renamed", "device_owner", "never")));
+        VALID.put("POST /network/v2.0/trunks", Map.of("trunk", Map.of("port_id", ids.get("nport"), "name", "never-created")));
+        VALID.put("PUT /network/v2.0/trunks/{id}", Map.of("trunk", Map.of("name", "never-renamed")));
+        VALID.put("PUT /network/v2.0/trunks/{id}/add_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport"),
+                "segmentation_type", "vlan", "segmentation_id", 100))));
+        VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
 
     @AfterAll
@@ -410,7 +429,7 @@ class RouteBadInputTest {
     void errorBodiesHaveTheirApisExactShape() {
         List<String> problems = new ArrayList<>();
         for (String path : List.of("/identity/v3/projects/nope", "/baremetal/v1/nodes/nope", "/lease/v1/leases/nope",
-                "/network/v1/networks/nope")) {
+                "/network/v1/networks/nope", "/network/v2.0/networks/nope", "/network/v2.0/ports/nope", "/network/v2.0/no-such-resource")) {
             TestClient.Response resp = http.get(path, admin);
             assertThat(resp.status()).as(path).isEqualTo(404);
             assertThat(resp.header("Content-Type")).as(path).startsWith("application/json");
@@ -589,7 +608,8 @@ class RouteBadInputTest {
     }
 
     /**
-     * Keystone {@code {"error":{"code","message","title"}}} under /identity, Ironic
+     * Keystone {@code {"error":{"code","message","title"}}} under /identity, Neutron
+     * {@code {"NeutronError":{"type","message","detail"}}} under /network/v2.0, Ironic
      * {@code {"error_message":"<JSON of faultcode/faultstring/debuginfo>"}} under /baremetal, the bare fault
      * elsewhere; null when the body is right.
      */
@@ -601,6 +621,14 @@ class RouteBadInputTest {
             JsonNode e = j.path("error");
             if (e.path("code").asInt() != status || !e.path("message").isTextual() || !e.path("title").isTextual() || j.size() != 1) {
                 return "not a Keystone error body";
+            }
+            return null;
+        }
+        if (path.startsWith("/network/v2.0") || path.equals("/network")) {
+            JsonNode e = j.path("NeutronError");
+            if (!e.path("type").isTextual() || e.path("type").asText().isBlank() || !e.path("message").isTextual() || !e.has("detail")
+                    || j.size() != 1) {
+                return "not a Neutron error body";
             }
             return null;
         }
@@ -670,6 +698,12 @@ class RouteBadInputTest {
         if (template.contains("/leases/")) {
             return ids.get("lease");
         }
+        if (template.contains("/subnets/")) {
+            return ids.get("subnet");
+        }
+        if (template.contains("/v2.0/ports/")) {
+            return ids.get("nport");
+        }
         if (template.contains("/networks/")) {
             return ids.get("network");
         }
@@ -699,7 +733,7 @@ class RouteBadInputTest {
     private static String snapshot() throws Exception {
         return snapshotOf(List.of("project", "esi_user", "role_assignment", "token", "node", "port", "booking", "offer", "lease",
                 "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
-                "console_token"));
+                "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {

@@ -1,8 +1,6 @@
 package org.esi.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.esi.drivers.testing.Netns.ok;
-import static org.esi.drivers.testing.Netns.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
@@ -10,10 +8,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.esi.drivers.fake.FakeHardwareDriver;
 import org.esi.drivers.net.linuxbridge.LinuxBridgeDriver;
-import org.esi.drivers.testing.Netns;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
 import org.junit.jupiter.api.AfterAll;
@@ -27,34 +23,15 @@ import org.junit.jupiter.api.Test;
  * lease end leave the ports idle. Needs root and iproute2, fails otherwise unless ESI_SKIP_NETWORK_TESTS=1.
  */
 class NetworkIsolationTest {
-    static final String TAG = "i" + UUID.randomUUID().toString().substring(0, 5);
-    static final String SW = TAG + "sw";
-    static final String[] NS = {TAG + "1", TAG + "2", TAG + "3", TAG + "4"};
-    static final String[] PORT = {TAG + "p1", TAG + "p2", TAG + "p3", TAG + "p4"};
     static final String[] IP = {"10.98.0.1", "10.98.0.2", "10.98.0.3", "10.98.0.4"};
+    static BridgeLab lab;
+    static String TAG;
     static TestingEsiServer server;
 
     @BeforeAll
     static void cable() throws Exception {
-        if (run("ip", "netns", "add", SW).code() != 0) {
-            if ("1".equals(System.getenv("ESI_SKIP_NETWORK_TESTS"))) {
-                org.junit.jupiter.api.Assumptions.abort("no network namespaces and ESI_SKIP_NETWORK_TESTS=1");
-            }
-            throw new IllegalStateException("cannot create network namespaces (needs root and iproute2), or set ESI_SKIP_NETWORK_TESTS=1");
-        }
-        ok(SW, "ip", "link", "add", "br0", "type", "bridge");
-        ok(SW, "ip", "link", "set", "br0", "up");
-        for (int i = 0; i < 4; i++) {
-            ok(null, "ip", "netns", "add", NS[i]);
-            String nic = TAG + "n" + i;
-            ok(null, "ip", "link", "add", nic, "type", "veth", "peer", "name", PORT[i]);
-            ok(null, "ip", "link", "set", nic, "netns", NS[i]);
-            ok(null, "ip", "link", "set", PORT[i], "netns", SW);
-            ok(SW, "ip", "link", "set", PORT[i], "up");
-            ok(NS[i], "ip", "link", "set", "lo", "up");
-            ok(NS[i], "ip", "addr", "add", IP[i] + "/24", "dev", nic);
-            ok(NS[i], "ip", "link", "set", nic, "up");
-        }
+        lab = BridgeLab.cable(4, IP[0] + "/24", IP[1] + "/24", IP[2] + "/24", IP[3] + "/24");
+        TAG = lab.tag;
         server = TestingEsiServer.start(Map.of(), Clock.systemUTC(), new FakeHardwareDriver(), List.of(new LinuxBridgeDriver()));
     }
 
@@ -63,10 +40,9 @@ class NetworkIsolationTest {
         if (server != null) {
             server.close();
         }
-        for (String ns : NS) {
-            run("ip", "netns", "del", ns);
+        if (lab != null) {
+            lab.close();
         }
-        run("ip", "netns", "del", SW);
     }
 
     @Test
@@ -79,7 +55,7 @@ class NetworkIsolationTest {
         String owner = server.userToken("iso-owner-user", ownerProject, "owner");
         String red = server.userToken("iso-red-user", redProject, "lessee");
         String blue = server.userToken("iso-blue-user", blueProject, "lessee");
-        http.post("/network/v1/switches", admin, Map.of("name", "lab", "driver", "linux-bridge", "address", "netns:" + SW + "/br0")).expect(201);
+        http.post("/network/v1/switches", admin, Map.of("name", "lab", "driver", "linux-bridge", "address", lab.switchAddress())).expect(201);
 
         List<String> leases = new ArrayList<>();
         Instant start = Instant.now().plusSeconds(1);
@@ -87,7 +63,7 @@ class NetworkIsolationTest {
             String node = TAG + "-node" + i;
             http.post("/baremetal/v1/nodes", owner, Map.of("name", node, "driver", "fake-hardware")).expect(201);
             http.post("/baremetal/v1/ports", owner, Map.of("node_uuid", node, "address", String.format("52:54:00:98:00:%02x", i),
-                    "local_link_connection", Map.of("switch_info", "lab", "port_id", PORT[i]))).expect(201);
+                    "local_link_connection", Map.of("switch_info", "lab", "port_id", lab.switchPort(i)))).expect(201);
             leases.add(http.post("/lease/v1/leases", owner, Map.of("resource_uuid", node, "project_id", i < 2 ? redProject : blueProject,
                     "start_time", start.toString(), "end_time", start.plusSeconds(3600).toString())).expect(201).json().path("uuid").asText());
         }
@@ -118,11 +94,11 @@ class NetworkIsolationTest {
 
         http.delete("/network/v1/nodes/" + TAG + "-node1/attachments/" + redAttach, red).expect(204);
         assertThat(ping(0, IP[1])).as("after detach nothing reaches node 1").isFalse();
-        assertThat(master(PORT[1])).isEmpty();
+        assertThat(lab.master(1)).isEmpty();
 
         http.delete("/lease/v1/leases/" + leases.get(3), owner).expect(200);
         awaitLease(http, owner, leases.get(3), "deleted");
-        assertThat(master(PORT[3])).as("lease end returns the port to idle").isEmpty();
+        assertThat(lab.master(3)).as("lease end returns the port to idle").isEmpty();
         assertThat(ping(2, IP[3])).isFalse();
         assertThat(http.get("/network/v1/nodes/" + TAG + "-node3/attachments", owner).json().path("attachments")).isEmpty();
     }
@@ -138,11 +114,7 @@ class NetworkIsolationTest {
         throw new AssertionError("lease " + lease + " never reached " + status);
     }
 
-    private static String master(String port) throws Exception {
-        return Netns.master(SW, port);
-    }
-
     private static boolean ping(int from, String to) throws Exception {
-        return Netns.ping(NS[from], to);
+        return lab.ping(from, to);
     }
 }
