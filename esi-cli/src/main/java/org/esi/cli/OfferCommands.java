@@ -191,6 +191,19 @@ final class OfferCommands extends Group {
     @Option(names = "--properties", paramLabel = "<json>", description = "JSON object of lease properties")
     String properties;
 
+    @Option(names = "--name", description = "Name of the lease (lease show, update and delete accept it instead of the UUID)")
+    String name;
+
+    @Option(names = "--purpose", description = "Why the lease is made, free text")
+    String purpose;
+
+    @Option(names = "--wait", description = "Return once the lease is active, so the node is yours (for a lease starting now)")
+    boolean await;
+
+    @Option(names = "--timeout", paramLabel = "<duration>", converter = NodeWait.DurationConverter.class,
+        description = "With --wait: how long to wait, e.g. 90s, 5m (default: 2m)")
+    java.time.Duration timeout = java.time.Duration.ofMinutes(2);
+
     Claim(Context ctx) {
       super(ctx);
     }
@@ -200,11 +213,45 @@ final class OfferCommands extends Group {
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       putIf(body, "start_time", When.of(startTime));
       putIf(body, "end_time", When.of(endTime));
+      putIf(body, "name", name);
+      putIf(body, "purpose", purpose);
       if (properties != null) {
         body.set("properties", KeyValues.jsonObject(properties, "--properties"));
       }
       JsonNode lease = client().post(BASE + "/" + Query.encode(offer) + "/claim", body);
+      if (await) {
+        lease = awaitActive(lease);
+      }
       output().show(Fields.only(lease, LeaseCommands.SHORT));
+    }
+
+    /**
+     * The lease starts by itself (the service's lifecycle, moments after the claim when it starts now);
+     * a script's next command needs the node to be the lessee's already, hence the poll.
+     */
+    private JsonNode awaitActive(JsonNode lease) {
+      String path = LeaseCommands.BASE + "/" + Query.encode(lease.path("uuid").asText());
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        String status = lease.path("status").asText();
+        if (status.equals("active")) {
+          return lease;
+        }
+        if (!status.equals("created") && !status.equals("wait fulfill")) {
+          throw new CliException("lease " + lease.path("uuid").asText() + " is " + status + ", not active");
+        }
+        if (System.nanoTime() > deadline) {
+          throw new CliException("lease " + lease.path("uuid").asText() + " is still " + status + " after " + timeout.toSeconds()
+              + "s (it starts at " + lease.path("start_time").asText() + ")");
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CliException("interrupted while waiting for lease " + lease.path("uuid").asText());
+        }
+        lease = client().get(path);
+      }
     }
   }
 }

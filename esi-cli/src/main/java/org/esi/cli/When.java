@@ -21,9 +21,9 @@ import picocli.CommandLine.TypeConversionException;
 record When(String wire) {
   /** For option descriptions: what a time option accepts. */
   static final String FORMATS = "ISO 8601, UTC unless an offset is given (2026-01-02T03:04:05), "
-      + "or relative: now, now+1h, now-30m, now+2d (units s m h d w)";
+      + "or relative: now, now+1h, now-30m, now+2d (units s m h d)";
 
-  private static final Pattern RELATIVE = Pattern.compile("now(?:([+-])(\\d{1,7})([smhdw]))?");
+  private static final Pattern RELATIVE = Pattern.compile("now(?:([+-])(\\d{1,7}[smhd]))?");
   private static final DateTimeFormatter UTC_SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
   /** The shape of an ISO date or date-time; the server's parser (LeaseTimes) decides the rest and says what is wrong. */
   private static final Pattern ISO_SHAPE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}\\S*)?");
@@ -32,7 +32,8 @@ record When(String wire) {
     String t = text == null ? "" : text.strip();
     Matcher m = RELATIVE.matcher(t.toLowerCase(Locale.ROOT));
     if (m.matches()) {
-      Duration offset = m.group(1) == null ? Duration.ZERO : amount(Long.parseLong(m.group(2)), m.group(3));
+      // Days are 24 hours: UTC has no daylight saving to make one longer.
+      Duration offset = m.group(1) == null ? Duration.ZERO : NodeWait.parse(m.group(2));
       if ("-".equals(m.group(1))) {
         offset = offset.negated();
       }
@@ -46,18 +47,6 @@ record When(String wire) {
       throw new TypeConversionException("'" + t + "' is not a time; use " + FORMATS);
     }
     return new When(t);
-  }
-
-  /** Days and weeks are 24 hours and 7 of them: UTC has no daylight saving to make them longer. */
-  private static Duration amount(long n, String unit) {
-    return switch (unit) {
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      case "d" -> Duration.ofDays(n);
-      case "w" -> Duration.ofDays(7 * n);
-      default -> throw new IllegalArgumentException(unit);
-    };
   }
 
   /** The wire text, or null (an option not given). */

@@ -157,7 +157,7 @@ class LeasingCommandsTest {
       s.on("GET", "/lease/v1/nodes/n1/schedule", 200, "{\"start\": \"2026-03-01T00:00:00\", \"end\": \"2026-03-02T00:00:00\"}");
       CliRun cli = new CliRun(dir).url(s.url());
 
-      assertThat(cli.run("offer", "create", "n1", "--start-time", "now", "--end-time", "now+2w").code()).isZero();
+      assertThat(cli.run("offer", "create", "n1", "--start-time", "now", "--end-time", "now+14d").code()).isZero();
       assertThat(JSON.readTree(s.last("POST", "/lease/v1/offers").body())).isEqualTo(JSON.readTree(
           "{\"resource_uuid\": \"n1\", \"start_time\": \"2026-03-01T12:00:00\", \"end_time\": \"2026-03-15T12:00:00\"}"));
 
