@@ -10,6 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 import org.esi.cli.EsiCli;
@@ -73,5 +78,89 @@ class CliAgainstServerTest {
         Run missing = esi("node", "show", "no-such-node");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err().strip()).startsWith("esi: ").contains("404").doesNotContain("\n");
+    }
+
+    static Run ok(String... args) {
+        Run r = esi(args);
+        assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
+        return r;
+    }
+
+    static void loginAsAdmin() {
+        ok("login", "--username", "admin", "--password", TestingEsiServer.ADMIN_PASSWORD, "--project", "admin");
+    }
+
+    static Instant utc(JsonNode time) {
+        return LocalDateTime.parse(time.asText()).toInstant(ZoneOffset.UTC);
+    }
+
+    @Test
+    void anEmptyListPrintsItsHeader() {
+        loginAsAdmin();
+        Run leases = ok("lease", "list", "--resource-uuid", "no-such-node-anywhere");
+        assertThat(leases.out()).isEqualTo("""
+                +------+----------+----------------+---------+------------+----------+------------+--------+---------+
+                | UUID | Resource | Resource Class | Project | Start Time | End Time | Offer UUID | Status | Purpose |
+                +------+----------+----------------+---------+------------+----------+------------+--------+---------+
+                +------+----------+----------------+---------+------------+----------+------------+--------+---------+
+                """);
+        assertThat(ok("lease", "list", "--resource-uuid", "no-such-node-anywhere", "-f", "value").out()).isEmpty();
+        assertThat(ok("lease", "list", "--resource-uuid", "no-such-node-anywhere", "-f", "json").out()).isEqualTo("[]\n");
+    }
+
+    @Test
+    void timesRelativeToNowArriveAsUtcAndBadOnesChangeNothing() throws Exception {
+        loginAsAdmin();
+        ok("node", "create", "--driver", "fake-hardware", "--name", "cli-when-1");
+        Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Run offer = ok("offer", "create", "cli-when-1", "--start-time", "now+1h", "--end-time", "now+2d", "-f", "json");
+        Instant after = Instant.now();
+        JsonNode o = new ObjectMapper().readTree(offer.out());
+        assertThat(utc(o.path("start_time"))).isBetween(before.plus(Duration.ofHours(1)), after.plus(Duration.ofHours(1)));
+        assertThat(utc(o.path("end_time"))).isBetween(before.plus(Duration.ofDays(2)), after.plus(Duration.ofDays(2)));
+
+        Run lease = ok("offer", "claim", o.path("uuid").asText(), "--start-time", "now+90m", "--end-time", "now+1d", "-f", "json");
+        JsonNode l = new ObjectMapper().readTree(lease.out());
+        assertThat(utc(l.path("start_time"))).isBetween(before.plus(Duration.ofMinutes(90)), Instant.now().plus(Duration.ofMinutes(90)));
+        assertThat(ok("lease", "list", "--time-range", "now", "now+1d", "-f", "value", "-c", "UUID").out())
+                .contains(l.path("uuid").asText());
+        assertThat(ok("lease", "list", "--time-range", "now+3d", "now+4d", "-f", "value", "-c", "UUID").out()).isEmpty();
+
+        Run bad = esi("offer", "create", "cli-when-1", "--start-time", "now+1fortnight");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--start-time").contains("now+1h").contains("2026-01-02T03:04:05").doesNotContain("\n\n");
+        Run offers = ok("offer", "list", "--resource-uuid", "cli-when-1", "-f", "value", "-c", "UUID");
+        assertThat(offers.out().lines()).containsExactly(o.path("uuid").asText());
+
+        // ISO text reaches the server as typed, and the server's word on a bad one is printed.
+        Run month13 = esi("offer", "create", "cli-when-1", "--start-time", "2026-13-01T00:00:00");
+        assertThat(month13.code()).isEqualTo(1);
+        assertThat(month13.err()).contains("400").contains("start_time");
+    }
+
+    @Test
+    void portSetCablesAPortAndKeepsWhatItDoesNotName() throws Exception {
+        loginAsAdmin();
+        ok("node", "create", "--driver", "fake-hardware", "--name", "cli-port-1");
+        String uuid = new ObjectMapper().readTree(ok("port", "create", "--node", "cli-port-1", "52:54:00:0c:11:01", "-f", "json").out())
+                .path("uuid").asText();
+        ok("port", "set", "52:54:00:0C:11:01", "--local-link-connection", "switch_id=00:00:5e:00:53:01,port_id=eth7,switch_info=tor9",
+                "--physical-network", "physnet1", "--extra", "rack=4");
+        ok("port", "set", uuid, "--local-link-connection", "port_id=eth8", "--no-pxe-enabled");
+        JsonNode p = new ObjectMapper().readTree(ok("port", "show", "52:54:00:0c:11:01", "-f", "json").out());
+        assertThat(p.path("local_link_connection")).isEqualTo(new ObjectMapper().readTree(
+                "{\"switch_id\": \"00:00:5e:00:53:01\", \"port_id\": \"eth8\", \"switch_info\": \"tor9\"}"));
+        assertThat(p.path("physical_network").asText()).isEqualTo("physnet1");
+        assertThat(p.path("extra").path("rack").asInt()).isEqualTo(4);
+        assertThat(p.path("pxe_enabled").asBoolean()).isFalse();
+
+        Run refused = esi("port", "set", uuid, "--local-link-connection", "vlan=7");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).contains("400").contains("vlan");
+        Run unknown = esi("port", "set", "52:54:00:0c:11:99", "--physical-network", "x");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no port with MAC address 52:54:00:0c:11:99");
+        assertThat(new ObjectMapper().readTree(ok("port", "show", uuid, "-f", "json").out()).path("local_link_connection").path("port_id").asText())
+                .isEqualTo("eth8");
     }
 }

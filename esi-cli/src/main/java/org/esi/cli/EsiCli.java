@@ -25,8 +25,7 @@ public final class EsiCli {
 
   static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
     Context ctx = new Context(in, out, err, env == null ? Map.of() : env, clock);
-    ctx.options = new RootCommand();
-    CommandLine cl = new CommandLine(ctx.options, new Factory(ctx));
+    CommandLine cl = commandLine(ctx);
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -47,6 +46,14 @@ public final class EsiCli {
     out.flush();
     err.flush();
     return code;
+  }
+
+  /** The whole command tree, its commands built with {@code ctx}; times relative to now read ctx's clock. */
+  static CommandLine commandLine(Context ctx) {
+    ctx.options = new RootCommand();
+    CommandLine cl = new CommandLine(ctx.options, new Factory(ctx));
+    cl.registerConverter(When.class, text -> When.parse(text, ctx.clock));
+    return cl;
   }
 
   private static String oneLine(String s) {

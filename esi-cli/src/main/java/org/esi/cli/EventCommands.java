@@ -16,16 +16,16 @@ final class EventCommands extends Group {
     @Option(names = "--last-event-id", description = "Only events after this id")
     Integer lastEventId;
 
-    @Option(names = "--last-notification-time", description = "Only events after this time")
-    String lastNotificationTime;
+    @Option(names = "--last-notification-time", paramLabel = "<time>", description = "Only events after this time; " + When.FORMATS)
+    When lastNotificationTime;
 
     @Option(names = "--event-type", description = "e.g. esi_leap.lease.fulfill.end")
     String eventType;
 
-    @Option(names = "--resource-type")
+    @Option(names = "--resource-type", description = "Only events of this resource type (ironic_node)")
     String resourceType;
 
-    @Option(names = "--resource-uuid")
+    @Option(names = "--resource-uuid", description = "Only events of this resource (node UUID)")
     String resourceUuid;
 
     List_(Context ctx) {
@@ -36,7 +36,7 @@ final class EventCommands extends Group {
     void run() {
       String path = Query.path("/lease/v1/events")
           .add("lessee_or_owner_id", project).add("last_event_id", lastEventId)
-          .add("last_event_time", lastNotificationTime).add("event_type", eventType)
+          .add("last_event_time", When.of(lastNotificationTime)).add("event_type", eventType)
           .add("resource_type", resourceType).add("resource_uuid", resourceUuid).toString();
       output().list(List.of(Column.of("ID", "id"), Column.of("Event Type", "event_type"),
           Column.of("Event Time", "event_time"), Column.of("Object Type", "object_type"),

@@ -29,10 +29,10 @@ final class LeaseCommands extends Group {
     @Parameters(index = "1", paramLabel = "<project_id>", description = "Lessee project ID or name")
     String project;
 
-    @Option(names = "--end-time")
-    String endTime;
+    @Option(names = "--end-time", paramLabel = "<time>", description = "Lease end (default: the server's lease.default-length after the start); " + When.FORMATS)
+    When endTime;
 
-    @Option(names = "--name")
+    @Option(names = "--name", description = "Name of the lease")
     String name;
 
     @Option(names = "--properties", paramLabel = "<json>", description = "JSON object")
@@ -41,10 +41,10 @@ final class LeaseCommands extends Group {
     @Option(names = "--resource-type", description = "Default: ironic_node")
     String resourceType;
 
-    @Option(names = "--start-time")
-    String startTime;
+    @Option(names = "--start-time", paramLabel = "<time>", description = "Lease start (default: now); " + When.FORMATS)
+    When startTime;
 
-    @Option(names = "--purpose")
+    @Option(names = "--purpose", description = "Why the lease is made, free text")
     String purpose;
 
     Create(Context ctx) {
@@ -57,8 +57,8 @@ final class LeaseCommands extends Group {
       body.put("resource_uuid", resource);
       body.put("project_id", project);
       OfferCommands.putIf(body, "resource_type", resourceType);
-      OfferCommands.putIf(body, "start_time", startTime);
-      OfferCommands.putIf(body, "end_time", endTime);
+      OfferCommands.putIf(body, "start_time", When.of(startTime));
+      OfferCommands.putIf(body, "end_time", When.of(endTime));
       OfferCommands.putIf(body, "name", name);
       OfferCommands.putIf(body, "purpose", purpose);
       if (properties != null) {
@@ -79,11 +79,11 @@ final class LeaseCommands extends Group {
     @Option(names = "--status", description = "created, active, expired, deleted, error, wait fulfill, ... or any")
     String status;
 
-    @Option(names = "--offer-uuid")
+    @Option(names = "--offer-uuid", description = "Only leases of this offer")
     String offerUuid;
 
-    @Option(names = "--time-range", arity = "2", paramLabel = "<time>", description = "Leases intersecting START END")
-    List<String> timeRange;
+    @Option(names = "--time-range", arity = "2", paramLabel = "<time>", description = "Leases intersecting START END; " + When.FORMATS)
+    List<When> timeRange;
 
     @Option(names = "--project", description = "Lessee project (ID or name)")
     String project;
@@ -91,16 +91,16 @@ final class LeaseCommands extends Group {
     @Option(names = "--owner", description = "Owner project (ID or name)")
     String owner;
 
-    @Option(names = "--resource-type")
+    @Option(names = "--resource-type", description = "Only leases of this resource type (ironic_node)")
     String resourceType;
 
-    @Option(names = "--resource-uuid")
+    @Option(names = "--resource-uuid", description = "Only leases of this resource (node name or UUID)")
     String resourceUuid;
 
-    @Option(names = "--resource-class")
+    @Option(names = "--resource-class", description = "Only leases of nodes of this resource class")
     String resourceClass;
 
-    @Option(names = "--purpose")
+    @Option(names = "--purpose", description = "Only leases with this purpose")
     String purpose;
 
     @Option(names = "--property", paramLabel = "<key op value>", description = "Client-side filter on resource properties, e.g. \"cpus>=8\" (repeatable)")
@@ -113,12 +113,13 @@ final class LeaseCommands extends Group {
     @Override
     void run() {
       List<PropertyFilter> filters = PropertyFilter.parseAll(property);
+      List<String> range = OfferCommands.wire(timeRange);
       String path = Query.path(BASE)
           .add("project_id", project).add("owner_id", owner).add("status", status).add("offer_uuid", offerUuid)
           .add("resource_type", resourceType).add("resource_uuid", resourceUuid).add("resource_class", resourceClass)
           .add("purpose", purpose)
-          .add("start_time", timeRange == null ? null : timeRange.get(0))
-          .add("end_time", timeRange == null ? null : timeRange.get(1))
+          .add("start_time", range == null ? null : range.get(0))
+          .add("end_time", range == null ? null : range.get(1))
           .add("view", all ? "all" : null)
           .toString();
       List<JsonNode> rows = client().listAll(path, "leases", true).stream()
@@ -140,7 +141,7 @@ final class LeaseCommands extends Group {
 
   @Command(name = "show", description = "Show a lease")
   static final class Show extends Leaf {
-    @Parameters(paramLabel = "<uuid>")
+    @Parameters(paramLabel = "<uuid>", description = "Lease UUID or name")
     String uuid;
 
     Show(Context ctx) {
@@ -155,11 +156,11 @@ final class LeaseCommands extends Group {
 
   @Command(name = "update", description = "Change a lease's end time")
   static final class Update extends Leaf {
-    @Parameters(paramLabel = "<uuid>")
+    @Parameters(paramLabel = "<uuid>", description = "Lease UUID or name")
     String uuid;
 
-    @Option(names = "--end-time", required = true)
-    String endTime;
+    @Option(names = "--end-time", required = true, paramLabel = "<time>", description = "The new end; " + When.FORMATS)
+    When endTime;
 
     Update(Context ctx) {
       super(ctx);
@@ -168,14 +169,14 @@ final class LeaseCommands extends Group {
     @Override
     void run() {
       ObjectNode body = JsonNodeFactory.instance.objectNode();
-      body.put("end_time", endTime);
+      body.put("end_time", endTime.wire());
       output().show(Fields.only(client().patch(BASE + "/" + Query.encode(uuid), body), SHORT));
     }
   }
 
   @Command(name = "delete", description = "Delete (cancel) leases")
   static final class Delete extends Leaf {
-    @Parameters(paramLabel = "<uuid>", arity = "1..*")
+    @Parameters(paramLabel = "<uuid>", arity = "1..*", description = "Lease UUIDs or names")
     List<String> uuids;
 
     Delete(Context ctx) {

@@ -20,7 +20,7 @@ final class NetworkCommands extends Group {
 
   @Command(name = "create", description = "Create a network (a VLAN is allocated for it)")
   static final class Create extends Leaf {
-    @Parameters(paramLabel = "<name>")
+    @Parameters(paramLabel = "<name>", description = "Network name")
     String name;
 
     @Option(names = "--shared", description = "Usable by every project")

@@ -34,7 +34,7 @@ final class NodeCommands extends Group {
     @Option(names = "--driver", required = true, description = "ipmi, redfish or fake-hardware")
     String driver;
 
-    @Option(names = "--name")
+    @Option(names = "--name", description = "Unique node name")
     String name;
 
     @Option(names = "--driver-info", paramLabel = "<key=value>", description = "BMC address and credentials (repeatable; values kept as strings)")
@@ -46,7 +46,7 @@ final class NodeCommands extends Group {
     @Option(names = "--extra", paramLabel = "<key=value>", description = "Extra field (repeatable)")
     List<String> extra;
 
-    @Option(names = "--resource-class")
+    @Option(names = "--resource-class", description = "Resource class (e.g. baremetal), used to match offers and flavors")
     String resourceClass;
 
     @Option(names = "--owner", description = "Owner project (name or ID)")
@@ -104,10 +104,10 @@ final class NodeCommands extends Group {
     @Option(names = "--lessee", description = "Lessee project (name or ID)")
     String lessee;
 
-    @Option(names = "--resource-class")
+    @Option(names = "--resource-class", description = "Only nodes of this resource class")
     String resourceClass;
 
-    @Option(names = "--provision-state")
+    @Option(names = "--provision-state", description = "Only nodes in this provision state (e.g. available, active)")
     String provisionState;
 
     @Option(names = "--property", paramLabel = "<key op value>", description = "Client-side filter on properties, e.g. \"cpus>=8\" (repeatable; ops >= <= > < =)")
@@ -201,7 +201,7 @@ final class NodeCommands extends Group {
     @Parameters(paramLabel = "<node>", description = "Name or UUID")
     String node;
 
-    @Option(names = "--name")
+    @Option(names = "--name", description = "New name")
     String name;
 
     @Option(names = "--driver-info", paramLabel = "<key=value>", description = "Repeatable; values kept as strings")
@@ -213,7 +213,7 @@ final class NodeCommands extends Group {
     @Option(names = "--extra", paramLabel = "<key=value>", description = "Repeatable; JSON values are typed")
     List<String> extra;
 
-    @Option(names = "--resource-class")
+    @Option(names = "--resource-class", description = "New resource class")
     String resourceClass;
 
     @Option(names = "--owner", description = "Owner project (name or ID)")
@@ -287,16 +287,16 @@ final class NodeCommands extends Group {
     @Option(names = "--driver-info", paramLabel = "<key>", description = "Repeatable")
     List<String> driverInfo;
 
-    @Option(names = "--name")
+    @Option(names = "--name", description = "Remove the name")
     boolean name;
 
-    @Option(names = "--resource-class")
+    @Option(names = "--resource-class", description = "Remove the resource class")
     boolean resourceClass;
 
-    @Option(names = "--owner")
+    @Option(names = "--owner", description = "Remove the owner project (admin)")
     boolean owner;
 
-    @Option(names = "--lessee")
+    @Option(names = "--lessee", description = "Remove the lessee project")
     boolean lessee;
 
     Unset(Context ctx) {

@@ -35,7 +35,7 @@ final class NodeNetworkCommands extends Group {
 
   @Command(name = "attach", description = "Attach a node to a network, a trunk or through a port")
   static final class Attach extends Leaf {
-    @Parameters(paramLabel = "<node>")
+    @Parameters(paramLabel = "<node>", description = "Node (name or UUID)")
     String node;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -67,7 +67,7 @@ final class NodeNetworkCommands extends Group {
 
   @Command(name = "detach", description = "Detach a node's attachments (return switch ports to idle)")
   static final class Detach extends Leaf {
-    @Parameters(paramLabel = "<node>")
+    @Parameters(paramLabel = "<node>", description = "Node (name or UUID)")
     String node;
 
     @Option(names = "--port", description = "Attachment id, switch port or MAC to detach (repeatable)")

@@ -42,7 +42,10 @@ public final class Output {
     this.selected = selected == null ? List.of() : List.copyOf(selected);
   }
 
-  /** A list of objects, one row each. An empty list prints nothing in table/value form, as cliff does. */
+  /**
+   * A list of objects, one row each. An empty table still prints its header, so "nothing there" is
+   * told apart from "nothing printed" (and a reader sees the columns); value form prints no lines.
+   */
   public void list(List<Column> columns, List<JsonNode> rows) {
     List<Column> cols = select(columns);
     List<String> headers = cols.stream().map(Column::header).toList();
@@ -51,11 +54,7 @@ public final class Output {
       cells.add(cols.stream().map(c -> c.read(row)).toList());
     }
     switch (format) {
-      case table -> {
-        if (!cells.isEmpty()) {
-          out.print(table(headers, cells));
-        }
-      }
+      case table -> out.print(table(headers, cells));
       case value -> cells.forEach(r -> out.println(String.join(" ", r.stream().map(Output::text).toList())));
       case json, yaml -> {
         ArrayNode arr = JsonNodeFactory.instance.arrayNode();

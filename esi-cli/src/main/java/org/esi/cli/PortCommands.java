@@ -11,23 +11,38 @@ import picocli.CommandLine.Parameters;
 
 /** {@code esi port ...}: Ironic ports (a node's NICs and where they plug into a switch). */
 @Command(name = "port", description = "Manage bare-metal ports",
-    subcommands = {PortCommands.Create.class, PortCommands.List_.class, PortCommands.Show.class, PortCommands.Delete.class})
+    subcommands = {PortCommands.Create.class, PortCommands.List_.class, PortCommands.Show.class, PortCommands.Set_.class,
+        PortCommands.Delete.class})
 final class PortCommands extends Group {
   static final String BASE = "/baremetal/v1/ports";
+  private static final java.util.regex.Pattern MAC = java.util.regex.Pattern.compile("(?i)[0-9a-f]{2}([:-][0-9a-f]{2}){5}");
+
+  /** A port is named by its UUID or, as a reader knows it, by its MAC address (unique across ports). */
+  static String path(EsiClient c, String port) {
+    if (!MAC.matcher(port).matches()) {
+      return BASE + "/" + Query.encode(port);
+    }
+    List<JsonNode> found = c.listAll(Query.path(BASE).add("address", port.toLowerCase(java.util.Locale.ROOT).replace('-', ':')).toString(),
+        "ports", false);
+    if (found.isEmpty()) {
+      throw new CliException("no port with MAC address " + port + " exists (or you may not see its node)");
+    }
+    return BASE + "/" + Query.encode(found.get(0).path("uuid").asText());
+  }
 
   @Command(name = "create", description = "Create a port")
   static final class Create extends Leaf {
-    @Parameters(paramLabel = "<address>", description = "MAC address")
+    @Parameters(paramLabel = "<address>", description = "MAC address of the NIC")
     String address;
 
     @Option(names = "--node", required = true, description = "Node (name or UUID)")
     String node;
 
     @Option(names = "--local-link-connection", paramLabel = "<key=value[,key=value]>",
-        description = "switch_id=..,port_id=..,switch_info=.. (repeatable)")
+        description = "Where the NIC is cabled: switch_id=..,port_id=..,switch_info=.. (repeatable); switch_info or switch_id names a registered switch")
     List<String> localLink;
 
-    @Option(names = "--physical-network")
+    @Option(names = "--physical-network", description = "The physical network the NIC is cabled to")
     String physicalNetwork;
 
     @Option(names = "--pxe-enabled", negatable = true, description = "Boot from this port (default: Ironic's)")
@@ -94,7 +109,7 @@ final class PortCommands extends Group {
 
   @Command(name = "show", description = "Show a port")
   static final class Show extends Leaf {
-    @Parameters(paramLabel = "<port>", description = "UUID")
+    @Parameters(paramLabel = "<port>", description = "UUID or MAC address")
     String port;
 
     Show(Context ctx) {
@@ -103,14 +118,67 @@ final class PortCommands extends Group {
 
     @Override
     void run() {
-      JsonNode p = client().get(BASE + "/" + Query.encode(port));
+      JsonNode p = client().get(path(client(), port));
       output().show(Fields.sorted(p, Fields.LINKS));
+    }
+  }
+
+  /**
+   * {@code esi port set}: as {@code openstack baremetal port set}, a JSON Patch of add operations (one per
+   * key, so --local-link-connection port_id=.. keeps the switch already named).
+   */
+  @Command(name = "set", description = "Change a port (JSON Patch add operations, PATCH /baremetal/v1/ports/{uuid})")
+  static final class Set_ extends Leaf {
+    @Parameters(paramLabel = "<port>", description = "UUID or MAC address")
+    String port;
+
+    @Option(names = "--address", paramLabel = "<mac>", description = "New MAC address")
+    String address;
+
+    @Option(names = "--local-link-connection", paramLabel = "<key=value[,key=value]>",
+        description = "Where the NIC is cabled: switch_id=..,port_id=..,switch_info=.. (repeatable; each key is set, others kept)")
+    List<String> localLink;
+
+    @Option(names = "--physical-network", description = "The physical network the NIC is cabled to")
+    String physicalNetwork;
+
+    @Option(names = "--pxe-enabled", negatable = true, description = "Boot from this port, or with --no-pxe-enabled not")
+    Boolean pxeEnabled;
+
+    @Option(names = "--extra", paramLabel = "<key=value>", description = "Extra field (repeatable; JSON values such as 8 or true are typed)")
+    List<String> extra;
+
+    Set_(Context ctx) {
+      super(ctx);
+    }
+
+    @Override
+    void run() {
+      JsonPatch patch = new JsonPatch();
+      if (address != null) {
+        patch.add("/address", JsonNodeFactory.instance.textNode(address));
+      }
+      // Split here rather than per pair in JsonPatch: one argument may carry several comma-separated pairs.
+      KeyValues.commaPairs(localLink, "--local-link-connection").fields()
+          .forEachRemaining(e -> patch.add("/local_link_connection/" + JsonPatch.escape(e.getKey()), e.getValue()));
+      if (physicalNetwork != null) {
+        patch.add("/physical_network", JsonNodeFactory.instance.textNode(physicalNetwork));
+      }
+      if (pxeEnabled != null) {
+        patch.add("/pxe_enabled", JsonNodeFactory.instance.booleanNode(pxeEnabled));
+      }
+      patch.addAll("/extra", extra, "--extra", true);
+      if (patch.isEmpty()) {
+        throw usage("nothing to set");
+      }
+      EsiClient c = client();
+      c.patch(path(c, port), patch.toJson());
     }
   }
 
   @Command(name = "delete", description = "Delete ports")
   static final class Delete extends Leaf {
-    @Parameters(paramLabel = "<port>", arity = "1..*", description = "UUIDs")
+    @Parameters(paramLabel = "<port>", arity = "1..*", description = "UUIDs or MAC addresses")
     List<String> ports;
 
     Delete(Context ctx) {
@@ -120,7 +188,7 @@ final class PortCommands extends Group {
     @Override
     void run() {
       for (String p : ports) {
-        client().delete(BASE + "/" + Query.encode(p));
+        client().delete(path(client(), p));
         ctx.out.println("Deleted port " + p);
       }
     }

@@ -70,10 +70,10 @@ final class ProjectCommands extends Group {
 
   @Command(name = "create", description = "Create a project")
   static final class Create extends Leaf {
-    @Parameters(paramLabel = "<name>")
+    @Parameters(paramLabel = "<name>", description = "Project name")
     String name;
 
-    @Option(names = "--description")
+    @Option(names = "--description", description = "Free-text description")
     String description;
 
     @Option(names = "--parent", description = "Parent project (name or ID)")
@@ -82,7 +82,7 @@ final class ProjectCommands extends Group {
     @Option(names = "--enable", description = "Enabled (default)")
     boolean enable;
 
-    @Option(names = "--disable")
+    @Option(names = "--disable", description = "Disabled: its users cannot log in to it")
     boolean disable;
 
     Create(Context ctx) {
@@ -115,13 +115,13 @@ final class ProjectCommands extends Group {
     @Option(names = "--name", description = "New name")
     String name;
 
-    @Option(names = "--description")
+    @Option(names = "--description", description = "New description")
     String description;
 
-    @Option(names = "--enable")
+    @Option(names = "--enable", description = "Enable the project")
     boolean enable;
 
-    @Option(names = "--disable")
+    @Option(names = "--disable", description = "Disable the project: its users cannot log in to it")
     boolean disable;
 
     Set_(Context ctx) {

@@ -36,11 +36,11 @@ final class ScheduleCommand extends Leaf {
   @Parameters(paramLabel = "<node>", description = "Name or UUID")
   String node;
 
-  @Option(names = "--start", paramLabel = "<time>", description = "Window start (ISO 8601, UTC; default: a day ago)")
-  String start;
+  @Option(names = "--start", paramLabel = "<time>", description = "Window start (default: a day ago); " + When.FORMATS)
+  When start;
 
-  @Option(names = "--end", paramLabel = "<time>", description = "Window end (ISO 8601, UTC; default: 30 days ahead)")
-  String end;
+  @Option(names = "--end", paramLabel = "<time>", description = "Window end (default: 30 days ahead); " + When.FORMATS)
+  When end;
 
   ScheduleCommand(Context ctx) {
     super(ctx);
@@ -48,7 +48,7 @@ final class ScheduleCommand extends Leaf {
 
   @Override
   void run() {
-    String path = Query.path("/lease/v1/nodes/" + Query.encode(node) + "/schedule").add("start", start).add("end", end).toString();
+    String path = Query.path("/lease/v1/nodes/" + Query.encode(node) + "/schedule").add("start", When.of(start)).add("end", When.of(end)).toString();
     JsonNode body = client().get(path);
     Output.Format f = ctx.options.format;
     if (f == Output.Format.json || f == Output.Format.yaml) {

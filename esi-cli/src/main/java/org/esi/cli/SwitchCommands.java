@@ -30,22 +30,22 @@ final class SwitchCommands extends Group {
 
   @Command(name = "create", description = "Register a switch (admin)")
   static final class Create extends Leaf {
-    @Parameters(paramLabel = "<name>")
+    @Parameters(paramLabel = "<name>", description = "Switch name (ports name it as local_link_connection switch_info)")
     String name;
 
     @Option(names = "--driver", required = true, description = "linux-bridge, ssh-cli, ...")
     String driver;
 
-    @Option(names = "--address", required = true)
+    @Option(names = "--address", required = true, description = "Management address: host[:port] for ssh-cli, bridge or netns:NS/bridge for linux-bridge, any label for fake")
     String address;
 
-    @Option(names = "--username")
+    @Option(names = "--username", description = "Login name on the switch (ssh-cli)")
     String username;
 
     @Option(names = "--password-stdin", description = "Read the switch password from standard input")
     boolean passwordStdin;
 
-    @Option(names = "--physical-network")
+    @Option(names = "--physical-network", description = "Physical network the switch's ports belong to")
     String physnet;
 
     @Option(names = "--option", description = "Driver option key=value (repeatable), e.g. vendor=dell_os10")
@@ -79,7 +79,7 @@ final class SwitchCommands extends Group {
 
   @Command(name = "delete", description = "Remove a switch (admin)")
   static final class Delete extends Leaf {
-    @Parameters(paramLabel = "<switch>")
+    @Parameters(paramLabel = "<switch>", description = "Switch (name or ID)")
     String sw;
 
     Delete(Context ctx) {
@@ -99,7 +99,7 @@ final class SwitchCommands extends Group {
 
   @Command(name = "list", description = "List a switch's node ports and their VLANs")
   static final class PortList extends Leaf {
-    @Parameters(paramLabel = "<switch>")
+    @Parameters(paramLabel = "<switch>", description = "Switch (name or ID)")
     String sw;
 
     PortList(Context ctx) {

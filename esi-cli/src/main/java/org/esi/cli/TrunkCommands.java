@@ -34,7 +34,7 @@ final class TrunkCommands extends Group {
 
   @Command(name = "create", description = "Create a trunk")
   static final class Create extends Leaf {
-    @Parameters(paramLabel = "<name>")
+    @Parameters(paramLabel = "<name>", description = "Trunk name")
     String name;
 
     @Option(names = "--native-network", description = "Untagged network")
@@ -80,7 +80,7 @@ final class TrunkCommands extends Group {
 
   @Command(name = "network", description = "Add tagged networks")
   static final class AddNetwork extends Leaf {
-    @Parameters(paramLabel = "<trunk>")
+    @Parameters(paramLabel = "<trunk>", description = "Trunk (name or ID)")
     String trunk;
 
     @Option(names = "--tagged-networks", required = true, description = "Network to tag (repeatable)")
@@ -107,7 +107,7 @@ final class TrunkCommands extends Group {
 
   @Command(name = "network", description = "Remove tagged networks")
   static final class RemoveNetwork extends Leaf {
-    @Parameters(paramLabel = "<trunk>")
+    @Parameters(paramLabel = "<trunk>", description = "Trunk (name or ID)")
     String trunk;
 
     @Option(names = "--tagged-networks", required = true, description = "Network to untag (repeatable)")
@@ -129,7 +129,7 @@ final class TrunkCommands extends Group {
 
   @Command(name = "delete", description = "Delete trunks")
   static final class Delete extends Leaf {
-    @Parameters(paramLabel = "<trunk>", arity = "1..*")
+    @Parameters(paramLabel = "<trunk>", arity = "1..*", description = "Trunks (names or IDs)")
     List<String> trunks;
 
     Delete(Context ctx) {

@@ -62,7 +62,7 @@ final class UserCommands extends Group {
 
   @Command(name = "create", description = "Create a user")
   static final class Create extends Leaf {
-    @Parameters(paramLabel = "<name>")
+    @Parameters(paramLabel = "<name>", description = "User name")
     String name;
 
     @Option(names = "--password", description = "Password (prefer --password-stdin)")
@@ -74,16 +74,16 @@ final class UserCommands extends Group {
     @Option(names = "--project", description = "Default project (name or ID)")
     String project;
 
-    @Option(names = "--email")
+    @Option(names = "--email", description = "E-mail address")
     String email;
 
-    @Option(names = "--description")
+    @Option(names = "--description", description = "Free-text description")
     String description;
 
     @Option(names = "--enable", description = "Enabled (default)")
     boolean enable;
 
-    @Option(names = "--disable")
+    @Option(names = "--disable", description = "Disabled: cannot log in")
     boolean disable;
 
     Create(Context ctx) {
@@ -132,16 +132,16 @@ final class UserCommands extends Group {
     @Option(names = "--project", description = "Default project (name or ID)")
     String project;
 
-    @Option(names = "--email")
+    @Option(names = "--email", description = "New e-mail address")
     String email;
 
-    @Option(names = "--description")
+    @Option(names = "--description", description = "New description")
     String description;
 
-    @Option(names = "--enable")
+    @Option(names = "--enable", description = "Enable the user")
     boolean enable;
 
-    @Option(names = "--disable")
+    @Option(names = "--disable", description = "Disable the user: it can no longer log in")
     boolean disable;
 
     Set_(Context ctx) {

@@ -137,4 +137,31 @@ class BaremetalCommandsTest {
       assertThat(cli.run("port", "delete", "p1").out()).isEqualTo("Deleted port p1\n");
     }
   }
+
+  @Test
+  void portSetSendsOneAddPerKeyAndFindsThePortByMac() throws Exception {
+    try (RecordingServer s = new RecordingServer()) {
+      s.on("GET", "/baremetal/v1/ports", 200, "{\"ports\": [{\"uuid\": \"p1\", \"address\": \"52:54:00:aa:bb:cc\"}]}");
+      s.on("PATCH", "/baremetal/v1/ports/p1", 200, "{\"uuid\": \"p1\"}");
+      CliRun cli = new CliRun(dir).url(s.url());
+      CliRun.Result r = cli.run("port", "set", "52:54:00:AA:BB:CC", "--local-link-connection", "switch_info=tor1,port_id=Ethernet1/7",
+          "--local-link-connection", "switch_id=00:11:22:33:44:55", "--physical-network", "physnet1", "--no-pxe-enabled",
+          "--extra", "rack=7", "--extra", "note=spare");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(s.calls()).containsExactly("GET /baremetal/v1/ports?address=52%3A54%3A00%3Aaa%3Abb%3Acc", "PATCH /baremetal/v1/ports/p1");
+      assertThat(JSON.readTree(s.last("PATCH", "/baremetal/v1/ports/p1").body())).isEqualTo(JSON.readTree("""
+          [{"op": "add", "path": "/local_link_connection/switch_info", "value": "tor1"},
+           {"op": "add", "path": "/local_link_connection/port_id", "value": "Ethernet1/7"},
+           {"op": "add", "path": "/local_link_connection/switch_id", "value": "00:11:22:33:44:55"},
+           {"op": "add", "path": "/physical_network", "value": "physnet1"},
+           {"op": "add", "path": "/pxe_enabled", "value": false},
+           {"op": "add", "path": "/extra/rack", "value": 7},
+           {"op": "add", "path": "/extra/note", "value": "spare"}]"""));
+
+      CliRun.Result nothing = cli.run("port", "set", "p1");
+      assertThat(nothing.code()).isEqualTo(2);
+      assertThat(nothing.err()).contains("nothing to set");
+      assertThat(cli.run("port", "set", "p1", "--local-link-connection", "port_id").err()).contains("expected key=value");
+    }
+  }
 }

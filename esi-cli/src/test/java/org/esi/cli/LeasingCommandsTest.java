@@ -145,4 +145,46 @@ class LeasingCommandsTest {
       assertThat(r.err()).isEqualTo("esi: Time conflict with lease l9 (HTTP 409)\n");
     }
   }
+
+  @Test
+  void timesRelativeToNowBecomeUtcSecondsOnTheClientsClock() throws Exception {
+    // CliRun's clock stands at 2026-03-01T12:00:00Z.
+    try (RecordingServer s = new RecordingServer()) {
+      s.on("POST", "/lease/v1/offers", 201, "{\"uuid\": \"o1\"}");
+      s.on("POST", "/lease/v1/offers/o1/claim", 201, "{\"uuid\": \"l1\"}");
+      s.on("PATCH", "/lease/v1/leases/l1", 200, "{\"uuid\": \"l1\"}");
+      s.on("GET", "/lease/v1/leases", 200, "{\"leases\": []}");
+      s.on("GET", "/lease/v1/nodes/n1/schedule", 200, "{\"start\": \"2026-03-01T00:00:00\", \"end\": \"2026-03-02T00:00:00\"}");
+      CliRun cli = new CliRun(dir).url(s.url());
+
+      assertThat(cli.run("offer", "create", "n1", "--start-time", "now", "--end-time", "now+14d").code()).isZero();
+      assertThat(JSON.readTree(s.last("POST", "/lease/v1/offers").body())).isEqualTo(JSON.readTree(
+          "{\"resource_uuid\": \"n1\", \"start_time\": \"2026-03-01T12:00:00\", \"end_time\": \"2026-03-15T12:00:00\"}"));
+
+      assertThat(cli.run("offer", "claim", "o1", "--start-time", "now+1h", "--end-time", "NOW+2d").code()).isZero();
+      assertThat(JSON.readTree(s.last("POST", "/lease/v1/offers/o1/claim").body())).isEqualTo(JSON.readTree(
+          "{\"start_time\": \"2026-03-01T13:00:00\", \"end_time\": \"2026-03-03T12:00:00\"}"));
+
+      assertThat(cli.run("lease", "update", "l1", "--end-time", "now+90s").code()).isZero();
+      assertThat(s.last("PATCH", "/lease/v1/leases/l1").body()).isEqualTo("{\"end_time\":\"2026-03-01T12:01:30\"}");
+
+      assertThat(cli.run("lease", "list", "--time-range", "now-1h", "now+30m").code()).isZero();
+      assertThat(cli.run("node", "schedule", "n1", "--start", "now-1d", "--end", "2026-03-02T00:00:00+01:00").code()).isZero();
+      assertThat(s.calls()).contains("GET /lease/v1/leases?start_time=2026-03-01T11%3A00%3A00&end_time=2026-03-01T12%3A30%3A00",
+          "GET /lease/v1/nodes/n1/schedule?start=2026-02-28T12%3A00%3A00&end=2026-03-02T00%3A00%3A00%2B01%3A00");
+    }
+  }
+
+  @Test
+  void aTimeThatIsNeitherIsoNorRelativeIsAUsageErrorNamingTheFormats() throws Exception {
+    try (RecordingServer s = new RecordingServer()) {
+      CliRun cli = new CliRun(dir).url(s.url());
+      for (String bad : new String[] {"now+1x", "tomorrow", "now+", "12/01/2026", "2026-03-01T"}) {
+        CliRun.Result r = cli.run("offer", "claim", "o1", "--start-time", bad);
+        assertThat(r.code()).as(bad).isEqualTo(2);
+        assertThat(r.err()).as(bad).contains("--start-time").contains("now+1h").contains("2026-01-02T03:04:05");
+      }
+      assertThat(s.calls()).isEmpty();
+    }
+  }
 }

@@ -49,8 +49,15 @@ class OutputTest {
   }
 
   @Test
-  void emptyTablePrintsNothingLikeCliff() {
-    assertThat(list(Output.Format.table, List.of(), List.of())).isEmpty();
+  void emptyTablePrintsItsHeader() {
+    assertThat(list(Output.Format.table, List.of(), List.of())).isEqualTo("""
+        +------+------+-------------+------------+
+        | UUID | Name | Maintenance | Properties |
+        +------+------+-------------+------------+
+        +------+------+-------------+------------+
+        """);
+    assertThat(list(Output.Format.value, List.of(), List.of())).isEmpty();
+    assertThat(list(Output.Format.json, List.of(), List.of())).isEqualTo("[]\n");
   }
 
   @Test

@@ -59,7 +59,9 @@ public final class ConfigLoader {
 
     /** Variables the CLI and launcher read; they share the ESI_ prefix but are not server settings. */
     static final Set<String> CLIENT_VARIABLES = Set.of("ESI_URL", "ESI_TOKEN", "ESI_CONFIG_DIR", "ESI_CONFIG_FILE",
-            "ESI_JAVA_OPTS", "ESI_SKIP_HARDWARE_TESTS", "ESI_PROJECT", "ESI_USERNAME", "ESI_PASSWORD");
+            "ESI_JAVA_OPTS", "ESI_PROJECT", "ESI_USERNAME", "ESI_PASSWORD", "ESI_WAIT_INTERVAL_MS",
+            // The tests' switches (docs/operations.md), exported in shells that also run esi serve.
+            "ESI_SKIP_HARDWARE_TESTS", "ESI_SKIP_NETWORK_TESTS", "ESI_SKIP_OPENSTACK_CLIENT_TESTS");
 
     private static final Pattern DURATION = Pattern.compile("^(\\d+)\\s*(ms|s|m|h|d)$");
 

@@ -117,9 +117,7 @@ final class ConsoleClients {
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
         Socat(String consoleInfoUrl) throws IOException {
-            if (!Files.isExecutable(SOCAT)) {
-                throw new IllegalStateException("/usr/bin/socat is missing: apt-get install socat (.ci/run installs it)");
-            }
+            org.esi.drivers.testing.Needs.tool("/usr/bin/socat", "socat", Files.isExecutable(SOCAT));
             String command = "socat " + consoleInfoUrl.replace("//", "") + " -";
             process = new ProcessBuilder(List.of("/bin/sh", "-c", command)).start();
             copy(process.getInputStream(), out);

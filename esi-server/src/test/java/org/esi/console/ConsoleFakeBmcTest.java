@@ -71,9 +71,7 @@ class ConsoleFakeBmcTest {
 
     @Test
     void openstackConsoleShowThenSocatIsAWorkingConsole() throws Exception {
-        if (!Files.isExecutable(OPENSTACK)) {
-            throw new IllegalStateException("/usr/bin/openstack is missing: apt-get install python3-openstackclient python3-ironicclient");
-        }
+        org.esi.drivers.testing.Needs.tool("/usr/bin/openstack", "python3-openstackclient python3-ironicclient", Files.isExecutable(OPENSTACK));
         ProcessBuilder pb = new ProcessBuilder(openstackAs("sol-owner-user", "baremetal", "node", "console", "show", "sol-1", "-f", "json"));
         pb.environment().keySet().removeIf(k -> k.startsWith("OS_"));
         pb.environment().put("HOME", Files.createTempDirectory("osc-home").toString());

@@ -1,18 +1,15 @@
 package org.esi.drivers.ipmi;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
+import org.esi.drivers.testing.Needs;
 
 /**
- * Checks that the external programs a protocol-level test needs are installed. Missing tools fail the
- * test loudly, because a silently skipped BMC test looks like a passing one; set
- * ESI_SKIP_HARDWARE_TESTS=1 to skip them on purpose.
+ * Checks that the external programs a protocol-level test needs are installed ({@link Needs}: missing ones
+ * skip the test, or fail it when CI=true); ESI_SKIP_HARDWARE_TESTS=1 skips these tests even in CI.
  */
 final class HardwareTools {
     static final String SKIP_VARIABLE = "ESI_SKIP_HARDWARE_TESTS";
@@ -22,15 +19,7 @@ final class HardwareTools {
     private HardwareTools() {}
 
     static void require(String what, String aptPackages, boolean present) {
-        if (present) {
-            return;
-        }
-        String message = what + " is not installed; install it with: apt-get install -y " + aptPackages
-                + " (or set " + SKIP_VARIABLE + "=1 to skip the tests that talk to a real IPMI peer)";
-        if ("1".equals(System.getenv(SKIP_VARIABLE))) {
-            Assumptions.abort(message);
-        }
-        fail(message);
+        Needs.tool(what, aptPackages, present, SKIP_VARIABLE);
     }
 
     static void requireIpmitool() {
@@ -49,13 +38,7 @@ final class HardwareTools {
     }
 
     static boolean onPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
+        return Needs.onPath(program);
     }
 
     static boolean succeeds(List<String> command) {

@@ -29,8 +29,14 @@ public final class Netns {
         }
     }
 
+    /** Runs {@code cmd}; a program that is not installed is a failed run (so clean-up without iproute2 passes). */
     public static Result run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException notInstalled) {
+            return new Result(-1, "cannot run " + cmd[0] + ": " + notInstalled.getMessage());
+        }
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(20, TimeUnit.SECONDS)) {
