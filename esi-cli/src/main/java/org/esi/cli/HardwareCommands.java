@@ -233,9 +233,20 @@ final class HardwareCommands {
     @Option(names = "--image", paramLabel = "<url>", description = "Image to deploy (PATCHes instance_info/image_source first)")
     String image;
 
+    @Option(names = "--checksum", paramLabel = "<sha256:hex>",
+        description = "The image's checksum, sha256:<hex> or sha512:<hex> (PATCHes instance_info/image_checksum); the agent checks it")
+    String checksum;
+
     @Option(names = "--config-drive", paramLabel = "<file>",
         description = "Config drive: a JSON file (meta_data, user_data, network_data), a gzipped base64 ISO, a raw ISO (sent gzipped and base64-encoded), or an http(s) URL")
     String configDrive;
+
+    @Option(names = "--ssh-key", paramLabel = "<file>",
+        description = "An OpenSSH public key file for the config drive's public_keys (repeatable); the service builds the drive")
+    java.util.List<Path> sshKeys = new java.util.ArrayList<>();
+
+    @Option(names = "--user-data", paramLabel = "<file>", description = "cloud-init user data for the config drive")
+    Path userData;
 
     DeployVerb(Context ctx) {
       super(ctx);
@@ -243,16 +254,62 @@ final class HardwareCommands {
 
     @Override
     void prepare(EsiClient c, ObjectNode body) {
+      if (configDrive != null && (!sshKeys.isEmpty() || userData != null)) {
+        throw usage("--config-drive cannot go with --ssh-key or --user-data (put the keys and user data in its meta_data and user_data)");
+      }
       if (configDrive != null) {
         body.set("configdrive", configDrive(configDrive));
+      } else if (!sshKeys.isEmpty() || userData != null) {
+        body.set("configdrive", builtConfigDrive(sshKeys, userData));
       }
+      JsonPatch patch = new JsonPatch();
+      boolean any = false;
       if (image != null) {
         if (image.isBlank()) {
           throw usage("--image needs a URL");
         }
-        c.patch(NodeCommands.path(node), new JsonPatch().add("/instance_info/image_source",
-            JsonNodeFactory.instance.textNode(image)).toJson());
+        patch.add("/instance_info/image_source", JsonNodeFactory.instance.textNode(image));
+        any = true;
       }
+      if (checksum != null) {
+        if (!checksum.matches("(sha256:[0-9a-fA-F]{64}|sha512:[0-9a-fA-F]{128})")) {
+          throw usage("--checksum must be sha256:<64 hex digits> or sha512:<128 hex digits>");
+        }
+        patch.add("/instance_info/image_checksum", JsonNodeFactory.instance.textNode(checksum));
+        any = true;
+      }
+      if (any) {
+        c.patch(NodeCommands.path(node), patch.toJson());
+      }
+    }
+  }
+
+  /** Ironic's dict config drive from key files and a user-data file; the service makes the ISO of it. */
+  static ObjectNode builtConfigDrive(java.util.List<Path> keys, Path userData) {
+    ObjectNode cd = JsonNodeFactory.instance.objectNode();
+    ObjectNode publicKeys = cd.putObject("meta_data").putObject("public_keys");
+    int i = 0;
+    for (Path k : keys) {
+      String key = read(k, "SSH key").strip();
+      if (!key.matches("(ssh-|ecdsa-|sk-)[A-Za-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\\n]*)?")) {
+        throw new CliException(k + " is not an OpenSSH public key (one line, e.g. ssh-ed25519 AAAA... you@host)");
+      }
+      publicKeys.put(i == 0 ? "default" : "key-" + i, key);
+      i++;
+    }
+    if (userData != null) {
+      cd.put("user_data", read(userData, "user data"));
+    }
+    return cd;
+  }
+
+  private static String read(Path file, String what) {
+    try {
+      return Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new CliException(what + " file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new CliException("cannot read " + what + " file " + file + ": " + e.getMessage());
     }
   }
 
@@ -313,11 +370,32 @@ final class HardwareCommands {
     @Override String expected() { return "manageable"; }
   }
 
-  @Command(name = "clean", description = "Clean a manageable node")
+  @Command(name = "clean", description = "Clean a manageable node with the given steps (manual cleaning)")
   static final class Clean extends ProvisionVerb {
+    @Option(names = "--step", paramLabel = "<[interface.]step>",
+        description = "A clean step, in order (repeatable), e.g. erase_devices or deploy.erase_devices_metadata; interface defaults to deploy")
+    java.util.List<String> steps = new java.util.ArrayList<>();
+
     Clean(Context ctx) { super(ctx); }
     @Override String target() { return "clean"; }
     @Override String expected() { return "manageable"; }
+
+    @Override
+    void prepare(EsiClient c, ObjectNode body) {
+      if (steps.isEmpty()) {
+        return;
+      }
+      var list = body.putArray("clean_steps");
+      for (String s : steps) {
+        int dot = s.indexOf('.');
+        String iface = dot < 0 ? "deploy" : s.substring(0, dot);
+        String step = dot < 0 ? s : s.substring(dot + 1);
+        if (iface.isEmpty() || step.isEmpty()) {
+          throw usage("--step " + s + ": use <step> or <interface>.<step>");
+        }
+        list.addObject().put("interface", iface).put("step", step).putObject("args");
+      }
+    }
   }
 
   @Command(name = "adopt", description = "Adopt a manageable node that is already running an instance")

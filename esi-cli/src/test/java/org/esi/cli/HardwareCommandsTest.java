@@ -107,6 +107,48 @@ class HardwareCommandsTest {
   }
 
   @Test
+  void deployWithAChecksumAnSshKeyAndUserDataAsksTheServiceToBuildTheConfigDrive() throws Exception {
+    Path key = dir.resolve("id_ed25519.pub");
+    Files.writeString(key, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey me@example\n");
+    Path ud = dir.resolve("user-data");
+    Files.writeString(ud, "#cloud-config\npackages: [htop]\n");
+    String sha = "sha256:" + "ab".repeat(32);
+    try (RecordingServer s = new RecordingServer()) {
+      s.on("PATCH", "/baremetal/v1/nodes/n1", 200, "{}");
+      s.on("PUT", STATES + "/provision", 202, "");
+      CliRun.Result r = cli(s).run("node", "deploy", "n1", "--image", "https://images/os.raw", "--checksum", sha,
+          "--ssh-key", key.toString(), "--user-data", ud.toString(), "--no-wait");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(JSON.readTree(s.last("PATCH", "/baremetal/v1/nodes/n1").body())).isEqualTo(JSON.readTree(
+          "[{\"op\":\"add\",\"path\":\"/instance_info/image_source\",\"value\":\"https://images/os.raw\"},"
+              + "{\"op\":\"add\",\"path\":\"/instance_info/image_checksum\",\"value\":\"" + sha + "\"}]"));
+      JsonNode put = JSON.readTree(s.last("PUT", STATES + "/provision").body());
+      assertThat(put.path("configdrive").path("meta_data").path("public_keys").path("default").asText())
+          .isEqualTo("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey me@example");
+      assertThat(put.path("configdrive").path("user_data").asText()).isEqualTo("#cloud-config\npackages: [htop]\n");
+      // Bad input is refused before anything is sent.
+      int before = s.calls().size();
+      assertThat(cli(s).run("node", "deploy", "n1", "--checksum", "md5:00", "--no-wait").code()).isNotZero();
+      Path notAKey = dir.resolve("nope.pub");
+      Files.writeString(notAKey, "hello");
+      assertThat(cli(s).run("node", "deploy", "n1", "--ssh-key", notAKey.toString(), "--no-wait").code()).isNotZero();
+      assertThat(s.calls()).hasSize(before);
+    }
+  }
+
+  @Test
+  void cleanWithStepsSendsAManualStepList() throws Exception {
+    try (RecordingServer s = new RecordingServer()) {
+      s.on("PUT", STATES + "/provision", 202, "");
+      CliRun.Result r = cli(s).run("node", "clean", "n1", "--step", "erase_devices", "--step", "deploy.erase_devices_metadata", "--no-wait");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(JSON.readTree(s.last("PUT", STATES + "/provision").body())).isEqualTo(JSON.readTree(
+          "{\"target\":\"clean\",\"clean_steps\":[{\"interface\":\"deploy\",\"step\":\"erase_devices\",\"args\":{}},"
+              + "{\"interface\":\"deploy\",\"step\":\"erase_devices_metadata\",\"args\":{}}]}"));
+    }
+  }
+
+  @Test
   void aBinaryConfigDriveIsSentGzippedAndBase64Encoded() throws Exception {
     byte[] iso = new byte[] {0, 1, 2, (byte) 0xff, 'C', 'D', '0', '0', '1'};
     Path drive = dir.resolve("cd.iso");

@@ -99,6 +99,11 @@ public final class HardwareRoutes {
                 ApiException.badRequest("The requested action \"" + verb + "\" can not be performed on node \"" + node.uuid()
                         + "\" while it is in state \"" + node.provisionState() + "\". Allowed from there: "
                         + String.join(", ", ProvisionStateMachine.verbsFrom(node.provisionState()))));
+        if (body.has("clean_steps") && !canonical.equals("clean")) {
+            throw ApiException.badRequest("clean_steps go with target \"clean\" only");
+        }
+        // The agent's checks (step lists, image and checksum of an agent deploy) come before anything changes.
+        ObjectNode flow = tasks.agent().accept(node, canonical, body);
         ObjectNode info = node.instanceInfo().deepCopy();
         if (body.hasNonNull("configdrive")) {
             info.set("configdrive", body.get("configdrive"));
@@ -106,9 +111,11 @@ public final class HardwareRoutes {
         String configdrive = body.hasNonNull("configdrive") ? info.toString() : null;
         int changed = nodes.store().jdbi().withHandle(h -> h.createUpdate("""
                         update node set provision_state = :working, target_provision_state = :done, last_error = null,
-                          instance_info = coalesce(cast(:info as jsonb), instance_info), provision_updated_at = :now, updated_at = :now
+                          instance_info = coalesce(cast(:info as jsonb), instance_info), provision_updated_at = :now, updated_at = :now,
+                          driver_internal_info = (driver_internal_info - cast(:drop as text[])) || cast(:flow as jsonb)
                         where uuid = :u and provision_state = :from and reservation is null""")
                 .bind("working", t.working()).bind("done", t.done()).bind("info", configdrive)
+                .bind("drop", InBandAgent.FLOW_KEYS.toArray(new String[0])).bind("flow", flow.toString())
                 .bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).bind("from", node.provisionState()).execute());
         if (changed == 0) {
             throw locked(node);

@@ -40,6 +40,7 @@ public final class NodeTasks implements AutoCloseable {
     private final DriverRegistry drivers;
     private final EventStore events;
     private final PxeBoot pxe;
+    private final InBandAgent agent;
     private final Clock clock;
     private final org.esi.persistence.OutageLog outages = new org.esi.persistence.OutageLog(log, "Node tasks and power sync", Clock.systemUTC());
     private final String instanceId;
@@ -52,8 +53,9 @@ public final class NodeTasks implements AutoCloseable {
     private final Thread loop;
     private Instant nextPowerSync;
 
-    public NodeTasks(NodeStore store, NodeService nodes, DriverRegistry drivers, EventStore events, PxeBoot pxe, Clock clock,
-                     int maxConcurrent, Duration powerSyncInterval) {
+    public NodeTasks(NodeStore store, NodeService nodes, DriverRegistry drivers, EventStore events, PxeBoot pxe, InBandAgent agent,
+                     Clock clock, int maxConcurrent, Duration powerSyncInterval) {
+        this.agent = agent;
         this.store = store;
         this.nodes = nodes;
         this.drivers = drivers;
@@ -66,6 +68,11 @@ public final class NodeTasks implements AutoCloseable {
         this.loop = new Thread(this::run, "esi-node-tasks");
         this.loop.setDaemon(true);
         this.nextPowerSync = clock.instant().plus(powerSyncInterval);
+    }
+
+    /** The in-band agent this runner hands flows to (the provision routes and the hand-back ask it too). */
+    InBandAgent agent() {
+        return agent;
     }
 
     public void start() {
@@ -180,6 +187,10 @@ public final class NodeTasks implements AutoCloseable {
                     finishProvision(node.uuid(), t.get().done(), null, p);
                 }
                 case "cleaning" -> {
+                    if (agent.drives(node, InBandAgent.Flow.CLEAN)) {
+                        agent.boot(node, bmc, InBandAgent.Flow.CLEAN); // now in clean wait; heartbeats carry it on
+                        return;
+                    }
                     bmc.setPower(PowerAction.OFF);
                     try {
                         bmc.ejectVirtualMedia();
@@ -202,11 +213,19 @@ public final class NodeTasks implements AutoCloseable {
                             .bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).execute());
                 }
                 case "inspecting" -> {
+                    if (agent.drives(node, InBandAgent.Flow.INSPECT)) {
+                        agent.boot(node, bmc, InBandAgent.Flow.INSPECT);
+                        return;
+                    }
                     HardwareInventory inv = bmc.inspect();
                     nodes.recordInspection(node.uuid(), inv);
                     finishProvision(node.uuid(), t.get().done(), null, null);
                 }
                 case "deploying" -> {
+                    if (agent.drives(node, InBandAgent.Flow.DEPLOY)) {
+                        agent.boot(node, bmc, InBandAgent.Flow.DEPLOY);
+                        return;
+                    }
                     deploy(node, bmc);
                     finishProvision(node.uuid(), t.get().done(), null, PowerState.ON);
                 }

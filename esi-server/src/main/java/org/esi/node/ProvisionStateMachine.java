@@ -16,6 +16,27 @@ public final class ProvisionStateMachine {
     /** States in which a background task owns the node. */
     public static final Set<String> WORKING = Set.of("verifying", "cleaning", "inspecting", "deploying", "deleting", "adopting");
 
+    /**
+     * States in which the node waits for its in-band agent's call-backs (Ironic's names); the agent's
+     * heartbeats, not a background task, move it on. Each belongs to the working state it stands for.
+     */
+    public static final Set<String> WAITING = Set.of("clean wait", "wait call-back", "inspect wait");
+
+    /** The working state a wait state stands for ({@code clean wait} is part of {@code cleaning}). */
+    public static String workingOf(String state) {
+        return switch (state) {
+            case "clean wait" -> "cleaning";
+            case "wait call-back" -> "deploying";
+            case "inspect wait" -> "inspecting";
+            default -> state;
+        };
+    }
+
+    /** Working or waiting: the node is on its way somewhere and must not be handed to anyone yet. */
+    public static boolean busy(String state) {
+        return WORKING.contains(state) || WAITING.contains(state);
+    }
+
     private static final List<Transition> TABLE = List.of(
             new Transition("enroll", "manage", "verifying", "manageable", "enroll"),
             new Transition("manageable", "provide", "cleaning", "available", "clean failed"),

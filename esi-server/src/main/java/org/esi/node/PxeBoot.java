@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
 public final class PxeBoot {
     /** The key in driver_internal_info that tells the operator where the node should chain to. */
     static final String SCRIPT_URL_KEY = "ipxe_script_url";
-    static final Set<String> BOOTABLE_STATES = Set.of("deploying", "active");
+    /** Deploying or active for a PXE deploy; the agent's states while it boots the in-band agent. */
+    static final Set<String> BOOTABLE_STATES = Set.of("deploying", "active", "wait call-back", "cleaning", "clean wait",
+            "inspecting", "inspect wait");
     private static final Pattern TOKEN = Pattern.compile("[0-9a-f]{32}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -45,7 +47,7 @@ public final class PxeBoot {
     }
 
     /** Gives the node a fresh token, replacing any earlier one, and records and returns its script URL. */
-    String issue(UUID node) {
+    public String issue(UUID node) {
         byte[] random = new byte[16];
         RANDOM.nextBytes(random);
         String token = HexFormat.of().formatHex(random);
@@ -60,7 +62,7 @@ public final class PxeBoot {
     }
 
     /** Drops the node's token and script URL; a no-op for a node that has none. */
-    void revoke(UUID node) {
+    public void revoke(UUID node) {
         store.jdbi().useHandle(h -> h.createUpdate("""
                         update node set boot_token = null, driver_internal_info = driver_internal_info - :key, updated_at = :now
                         where uuid = :u and (boot_token is not null or jsonb_exists(driver_internal_info, :key))""")

@@ -1,6 +1,7 @@
 package org.esi.node;
 
 import java.util.Optional;
+import java.util.Set;
 import org.esi.http.Access;
 import org.esi.http.ApiException;
 import org.esi.http.Call;
@@ -17,9 +18,11 @@ public final class PxeBootRoutes {
     public static final String SCRIPT_PATH = "/boot/{node}/{token}/boot.ipxe";
 
     private final PxeBoot boot;
+    private final InBandAgent agent;
 
-    public PxeBootRoutes(PxeBoot boot) {
+    public PxeBootRoutes(PxeBoot boot, InBandAgent agent) {
         this.boot = boot;
+        this.agent = agent;
     }
 
     public void register(HttpApi api) {
@@ -31,6 +34,14 @@ public final class PxeBootRoutes {
         Optional<Node> node = Ids.looksLikeUuid(nodeText)
                 ? boot.bootable(Ids.parseUuid(nodeText, "node"), call.pathParam("token")) : Optional.empty();
         if (node.isEmpty()) {
+            throw ApiException.notFound("No boot script here: the node is unknown, not deploying or active, or the token is wrong.");
+        }
+        Optional<String> agentScript = agent.bootScript(node.get());
+        if (agentScript.isPresent()) {
+            call.ctx().header("Cache-Control", "no-store").contentType("text/plain; charset=utf-8").result(agentScript.get());
+            return;
+        }
+        if (!Set.of("deploying", "active").contains(node.get().provisionState())) {
             throw ApiException.notFound("No boot script here: the node is unknown, not deploying or active, or the token is wrong.");
         }
         String script;

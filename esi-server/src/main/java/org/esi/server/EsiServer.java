@@ -192,9 +192,14 @@ public final class EsiServer implements AutoCloseable {
             new org.esi.node.DriverRoutes(drivers, baseUrl).register(api);
             EventStore events = new EventStore(database.jdbi());
             // Nodes reach the service at its public URL; without one, at the address it listens on (read once started).
-            PxeBoot pxe = new PxeBoot(nodeStore, clock, () -> config.publicUrl().orElseGet(() -> localUrl(config, app.port())));
-            new PxeBootRoutes(pxe).register(api);
-            nodeTasks = new NodeTasks(nodeStore, nodes, drivers, events, pxe, clock, HARDWARE_CONCURRENCY, config.powerSyncInterval());
+            java.util.function.Supplier<String> nodeFacingUrl = () -> config.publicUrl().orElseGet(() -> localUrl(config, app.port()));
+            PxeBoot pxe = new PxeBoot(nodeStore, clock, nodeFacingUrl);
+            org.esi.agent.Agents agents = new org.esi.agent.Agents(nodes, drivers, pxe, secrets, json, clock, baseUrl,
+                    config.dataDir().resolve("agent"), nodeFacingUrl);
+            agents.register(api);
+            new PxeBootRoutes(pxe, agents.inBand()).register(api);
+            nodeTasks = new NodeTasks(nodeStore, nodes, drivers, events, pxe, agents.inBand(), clock, HARDWARE_CONCURRENCY,
+                    config.powerSyncInterval());
             new HardwareRoutes(nodes, nodeRoutes, drivers, nodeTasks, clock).register(api);
             NodeHandback handback = new NodeHandback(nodeStore, nodes, drivers, nodeTasks, clock, Duration.ofSeconds(20));
 
