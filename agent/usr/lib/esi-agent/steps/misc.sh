@@ -22,7 +22,7 @@ attest_get_quote() {
   tpm2_quote -Q -c /tmp/ak.ctx -l "$alg:$pcrs" -q "$nonce" -g sha256 -m /tmp/quote.msg -s /tmp/quote.sig \
       -f plain -o /tmp/quote.pcrs >/dev/null 2>/tmp/tpm.err \
     || { echo "TpmError: TPM2_Quote failed: $(head -1 /tmp/tpm.err)" >&2; return 1; }
-  values="$(tpm2_pcrread -Q "$alg:$pcrs" 2>/dev/null | sed -n 's/^ *\([0-9]*\) *: *0x\([0-9A-Fa-f]*\).*/\1 \2/p' \
+  values="$(tpm2_pcrread "$alg:$pcrs" 2>/dev/null | sed -n 's/^ *\([0-9]*\) *: *0x\([0-9A-Fa-f]*\).*/\1 \2/p' \
     | jq -Rn --arg a "$alg" '{($a): ([inputs | split(" ") | {(.[0]): (.[1] | ascii_downcase)}] | add)}')"
   jq -cn --arg msg "$(base64 -w0 </tmp/quote.msg)" --arg sig "$(base64 -w0 </tmp/quote.sig)" \
     --arg pem "$(cat /tmp/ak.pem)" --arg n "$(echo "$nonce" | tr 'A-F' 'a-f')" --argjson v "$values" \
