@@ -163,15 +163,24 @@ prepare_image() { # image_info-json configdrive node-json -> result text
     attempt=0
     while [ $attempt -le "$retries" ]; do
       if [ "$fmt" = raw ] && [ "$stream" = true ]; then
-        # Straight to the disk, hashing the same bytes on the way (one read of the network, one write).
-        rm -f /tmp/image.fifo /tmp/image.hash; mkfifo /tmp/image.fifo
-        $(hash_cmd "$algo") </tmp/image.fifo | cut -d' ' -f1 >/tmp/image.hash &
-        hasher=$!
-        if wget -q -O - "$url" 2>/tmp/image.err | tee /tmp/image.fifo | dd of="$disk" bs=4M iflag=fullblock oflag=direct conv=fsync 2>/dev/null \
-           && ! [ -s /tmp/image.err ]; then
-          wait $hasher; ok=true
+        # Straight to the disk in large blocks, then the checksum over what the disk now holds
+        # (read back with O_DIRECT, Content-Length bytes): it proves the bytes on the device, and
+        # is cheaper than hashing the stream through tee. No Content-Length: hash through tee.
+        length="$(wget -q -S --spider "$url" 2>&1 | sed -n 's/^ *[Cc]ontent-[Ll]ength: *\([0-9]*\).*/\1/p' | tail -1)"
+        if [ -n "$length" ]; then
+          if wget -q -O - "$url" 2>/tmp/image.err | dd of="$disk" bs=4M iflag=fullblock oflag=direct conv=fsync 2>/dev/null \
+             && ! [ -s /tmp/image.err ]; then
+            dd if="$disk" bs=4M count="$length" iflag=count_bytes,fullblock,direct 2>/dev/null | $(hash_cmd "$algo") | cut -d' ' -f1 >/tmp/image.hash
+            ok=true
+          fi
         else
+          rm -f /tmp/image.fifo; mkfifo /tmp/image.fifo
+          $(hash_cmd "$algo") </tmp/image.fifo | cut -d' ' -f1 >/tmp/image.hash &
+          hasher=$!
+          wget -q -O - "$url" 2>/tmp/image.err | tee /tmp/image.fifo | dd of="$disk" bs=4M iflag=fullblock oflag=direct conv=fsync 2>/dev/null
           wait $hasher
+          rm -f /tmp/image.fifo
+          [ -s /tmp/image.err ] || ok=true
         fi
       else
         tmp="/tmp/$(basename "$id")"
@@ -184,7 +193,6 @@ prepare_image() { # image_info-json configdrive node-json -> result text
     done
     $ok && break
   done
-  rm -f /tmp/image.fifo
   $ok || { echo "ImageDownloadError: Failed to download image $id: $(sed 's/http[^ ]*//g' /tmp/image.err 2>/dev/null | head -1)" >&2; return 1; }
   actual="$(cat /tmp/image.hash)"
   if [ "$actual" != "$expected" ]; then
