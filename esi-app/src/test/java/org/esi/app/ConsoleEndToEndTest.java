@@ -19,10 +19,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.esi.cli.EsiCli;
+import org.esi.console.ConsoleClients;
 import org.esi.testing.TestingEsiServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,49 +47,6 @@ class ConsoleEndToEndTest {
         server.close();
     }
 
-    /** Collects what the server sends; completes {@code closed} with the close code. */
-    static final class Collector implements WebSocket.Listener {
-        final StringBuffer received = new StringBuffer();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            byte[] b = new byte[data.remaining()];
-            data.get(b);
-            received.append(new String(b, StandardCharsets.UTF_8));
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            received.append(data);
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            closed.completeExceptionally(error);
-        }
-
-        void await(String text) throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!received.toString().contains(text)) {
-                if (System.nanoTime() > end) {
-                    fail("did not receive '" + text + "'; got '" + received + "'");
-                }
-                Thread.sleep(10);
-            }
-        }
-    }
-
     static String node(String name, boolean consoleEnabled, String owner) {
         Map<String, Object> body = new HashMap<>(Map.of("name", name, "driver", "fake-hardware"));
         if (owner != null) {
@@ -106,7 +63,7 @@ class ConsoleEndToEndTest {
         return URI.create(server.url().replaceFirst("^http", "ws") + "/baremetal/v1/nodes/" + node + "/console/stream");
     }
 
-    static CompletableFuture<WebSocket> connect(String node, String token, Collector listener) {
+    static CompletableFuture<WebSocket> connect(String node, String token, ConsoleClients.Ws listener) {
         WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         if (token != null) {
             b.header("X-Auth-Token", token);
@@ -117,7 +74,7 @@ class ConsoleEndToEndTest {
     /** The HTTP status of a refused upgrade. */
     static int refusal(String node, String token) throws InterruptedException {
         try {
-            WebSocket ws = connect(node, token, new Collector()).get(10, TimeUnit.SECONDS);
+            WebSocket ws = connect(node, token, new ConsoleClients.Ws()).get(10, TimeUnit.SECONDS);
             ws.abort();
             return 101;
         } catch (ExecutionException e) {
@@ -133,12 +90,12 @@ class ConsoleEndToEndTest {
     @Test
     void typedBytesComeBackFromTheEchoConsole() throws Exception {
         node("console-echo", true, null);
-        Collector c = new Collector();
+        ConsoleClients.Ws c = new ConsoleClients.Ws();
         WebSocket ws = connect("console-echo", admin, c).get(10, TimeUnit.SECONDS);
         ws.sendBinary(ByteBuffer.wrap("hello\r".getBytes(StandardCharsets.UTF_8)), true).get(5, TimeUnit.SECONDS);
-        c.await("hello\r");
+        c.awaitReceived("hello\r");
         ws.sendText("and text frames", true).get(5, TimeUnit.SECONDS);
-        c.await("and text frames");
+        c.awaitReceived("and text frames");
 
         // One session per node: a second client is refused while the first is open.
         assertThat(refusal("console-echo", admin)).isEqualTo(409);
@@ -147,7 +104,7 @@ class ConsoleEndToEndTest {
         c.closed.get(10, TimeUnit.SECONDS);
         // The BMC console was released: a new session may start.
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Collector again = new Collector();
+        ConsoleClients.Ws again = new ConsoleClients.Ws();
         WebSocket second = null;
         while (second == null) {
             try {
@@ -160,7 +117,7 @@ class ConsoleEndToEndTest {
             }
         }
         second.sendBinary(ByteBuffer.wrap("again".getBytes(StandardCharsets.UTF_8)), true);
-        again.await("again");
+        again.awaitReceived("again");
         second.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
     }
 
@@ -184,10 +141,10 @@ class ConsoleEndToEndTest {
         String owner = server.createProject("console-owner", null);
         node("console-owned", true, owner);
         String member = server.userToken("console-owner-user", owner, "member");
-        Collector c = new Collector();
+        ConsoleClients.Ws c = new ConsoleClients.Ws();
         WebSocket ws = connect("console-owned", member, c).get(10, TimeUnit.SECONDS);
         ws.sendBinary(ByteBuffer.wrap("mine".getBytes(StandardCharsets.UTF_8)), true);
-        c.await("mine");
+        c.awaitReceived("mine");
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
     }
 

@@ -22,16 +22,19 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** The console's clients as a user runs them: a WebSocket on an access_url, and socat the way python-esiclient runs it. */
-final class ConsoleClients {
+/**
+ * The console's clients as a user runs them: a WebSocket on an access_url, and socat the way python-esiclient
+ * runs it. Public for esi-app's console tests, which open the WebSocket with their own headers.
+ */
+public final class ConsoleClients {
     static final Path SOCAT = Path.of("/usr/bin/socat");
 
     private ConsoleClients() {}
 
     /** A WebSocket console client; collects what the machine says and how the socket closed. */
-    static final class Ws implements WebSocket.Listener {
-        final StringBuffer received = new StringBuffer();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    public static final class Ws implements WebSocket.Listener {
+        public final StringBuffer received = new StringBuffer();
+        public final CompletableFuture<Integer> closed = new CompletableFuture<>();
         WebSocket socket;
 
         @Override
@@ -74,6 +77,13 @@ final class ConsoleClients {
                 }
                 type(word + "\r");
                 waitFor(() -> received.toString().contains(word), Duration.ofMillis(1500));
+            }
+        }
+
+        /** Waits up to 10 s for {@code text} among what the machine said. */
+        public void awaitReceived(String text) throws Exception {
+            if (!waitFor(() -> received.toString().contains(text), Duration.ofSeconds(10))) {
+                fail("did not receive '" + text + "'; got '" + received + "'");
             }
         }
 
