@@ -17,44 +17,57 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.InputStream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A QEMU virtual machine that boots ESI's agent image the way a server does: its NIC's iPXE ROM
- * (Debian's ipxe-qemu) gets an address and a boot file URL from QEMU's user-mode DHCP and chains to
- * an HTTP endpoint on the host (10.0.2.2 from the guest is the host's 127.0.0.1). Raw disk files the
- * test reads afterwards, an optional swtpm TPM 2.0, and the agent's port 9999 forwarded to a local
- * port. KVM when it can run a kernel here, else QEMU's TCG (some nested hosts hang KVM guests).
+ * A QEMU virtual machine that boots ESI's agent image the way a server does, behind an IPMI BMC
+ * (pyghmi, {@code e2e/esi_qemubmc.py}) that the service's "ipmi" driver drives with ipmitool: power on
+ * starts swtpm and QEMU with the BMC's boot device (network or disk), power off kills them, the
+ * machine powering itself off ends QEMU. Its NIC's iPXE ROM (Debian's ipxe-qemu) gets an address and
+ * the boot file URL from QEMU's user-mode DHCP and chains to the service on the host (10.0.2.2 from
+ * the guest is the host's 127.0.0.1). Raw disk files the test reads afterwards, a swtpm TPM 2.0 whose
+ * state outlives power cycles, and the agent's port 9999 forwarded to a local port. KVM when it can
+ * run a kernel here, else QEMU's TCG (some nested hosts hang KVM guests).
  */
 final class AgentVirtualMachine implements AutoCloseable {
     static final String MAC = "52:54:00:a9:e6:01";
+    static final String BMC_USER = "esi";
+    static final String BMC_PASSWORD = "Agent-Vm-Bmc-S3cret!";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static Boolean kvmWorks;
 
     record Disk(Path file, boolean discard) {}
 
     private final Path dir;
-    private final Process qemu;
-    private final Process swtpm;
+    private final Process bmc;
+    private final int bmcPort;
     private final int agentPort;
+    private final String name;
 
-    private AgentVirtualMachine(Path dir, Process qemu, Process swtpm, int agentPort) {
+    private AgentVirtualMachine(Path dir, Process bmc, int bmcPort, int agentPort, String name) {
         this.dir = dir;
-        this.qemu = qemu;
-        this.swtpm = swtpm;
+        this.bmc = bmc;
+        this.bmcPort = bmcPort;
         this.agentPort = agentPort;
+        this.name = name;
     }
 
-    /** Boots a VM whose DHCP boot file is {@code bootUrl} (an iPXE script). */
-    static AgentVirtualMachine boot(Path dir, String bootUrl, List<Disk> disks, boolean tpm) throws Exception {
+    /** Defines the machine (powered off) and starts its BMC; the DHCP boot file is {@code bootUrl}. */
+    static AgentVirtualMachine define(Path dir, String bootUrl, List<Disk> disks, boolean tpm) throws Exception {
         requireTools(tpm);
         int agentPort = freeTcpPort();
-        Process swtpm = null;
-        List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-nodefaults", "-nographic", "-no-reboot",
-                "-m", "768", "-smp", "2", "-machine", "pc"));
+        int bmcPort = freeUdpPort();
+        String name = "esi-agent-vm-" + agentPort;
+        List<String> cmd = new ArrayList<>(List.of(onPath("qemu-system-x86_64").orElseThrow().toString(), "-name", name,
+                "-nodefaults", "-nographic", "-no-reboot", "-m", "768", "-smp", "2", "-machine", "pc"));
         cmd.addAll(accelerator(dir));
-        cmd.addAll(List.of("-serial", "file:" + dir.resolve("console.log"), "-monitor", "none",
+        cmd.addAll(List.of("-chardev", "file,id=ser0,append=on,path=" + dir.resolve("console.log"), "-serial", "chardev:ser0",
+                "-monitor", "none",
                 "-netdev", "user,id=n0,bootfile=" + bootUrl + ",hostfwd=tcp:127.0.0.1:" + agentPort + "-:9999",
-                "-device", "virtio-net-pci,netdev=n0,mac=" + MAC + ",bootindex=1"));
+                "-device", "virtio-net-pci,netdev=n0,mac=" + MAC));
         int i = 0;
         for (Disk d : disks) {
             cmd.addAll(List.of("-drive", "file=" + d.file() + ",format=raw,if=none,cache=unsafe,id=d" + i
@@ -62,18 +75,43 @@ final class AgentVirtualMachine implements AutoCloseable {
                     "-device", "virtio-blk-pci,drive=d" + i + ",serial=esi-disk-" + i + ",discard=" + (d.discard() ? "on" : "off")));
             i++;
         }
+        ObjectNode machine = JSON.createObjectNode();
+        machine.set("qemu", JSON.valueToTree(cmd));
         if (tpm) {
             Path state = Files.createDirectories(dir.resolve("tpm"));
-            Path sock = state.resolve("swtpm.sock");
-            swtpm = new ProcessBuilder("swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + state,
-                    "--ctrl", "type=unixio,path=" + sock)
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("swtpm.log").toFile()).start();
-            waitFor(() -> Files.exists(sock), Duration.ofSeconds(10), "swtpm socket");
-            cmd.addAll(List.of("-chardev", "socket,id=chrtpm,path=" + sock, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
-                    "-device", "tpm-tis,tpmdev=tpm0"));
+            machine.putObject("tpm").put("state", state.toString()).put("socket", state.resolve("swtpm.sock").toString());
+        } else {
+            machine.putNull("tpm");
         }
-        Process qemu = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("qemu.log").toFile()).start();
-        return new AgentVirtualMachine(dir, qemu, swtpm, agentPort);
+        Files.writeString(dir.resolve("machine.json"), machine.toString());
+        Path script = dir.resolve("esi_qemubmc.py");
+        try (InputStream in = AgentVirtualMachine.class.getClassLoader().getResourceAsStream("e2e/esi_qemubmc.py")) {
+            if (in == null) {
+                throw new IllegalStateException("test resource e2e/esi_qemubmc.py is missing");
+            }
+            Files.copy(in, script);
+        }
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), "--address", "127.0.0.1",
+                "--port", Integer.toString(bmcPort), "--user", BMC_USER, "--machine", dir.resolve("machine.json").toString(),
+                "--log", dir.resolve("bmc.log").toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("bmc.log").toFile()));
+        pb.environment().put("ESI_QEMUBMC_PASSWORD", BMC_PASSWORD);
+        AgentVirtualMachine vm = new AgentVirtualMachine(dir, pb.start(), bmcPort, agentPort, name);
+        waitFor(() -> vm.log().contains("listening on") || !vm.bmc.isAlive(), Duration.ofSeconds(20), "the BMC");
+        if (!vm.bmc.isAlive()) {
+            throw new IllegalStateException("esi_qemubmc exited:\n" + vm.log());
+        }
+        return vm;
+    }
+
+    /** driver_info of an "ipmi" node for this machine's BMC. */
+    Map<String, Object> driverInfo() {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("ipmi_address", "127.0.0.1");
+        info.put("ipmi_port", bmcPort);
+        info.put("ipmi_username", BMC_USER);
+        info.put("ipmi_password", BMC_PASSWORD);
+        return info;
     }
 
     /** 127.0.0.1:port where the guest's :9999 (the agent's command API) answers. */
@@ -81,8 +119,25 @@ final class AgentVirtualMachine implements AutoCloseable {
         return "http://127.0.0.1:" + agentPort;
     }
 
+    int agentPort() {
+        return agentPort;
+    }
+
+    /** Whether a QEMU process of this machine exists, seen in the process table rather than through the BMC. */
     boolean running() {
-        return qemu.isAlive();
+        return !qemuProcesses().isEmpty();
+    }
+
+    private List<ProcessHandle> qemuProcesses() {
+        return ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(a -> List.of(a).contains(name)).orElse(false)).toList();
+    }
+
+    private String log() {
+        try {
+            return Files.exists(dir.resolve("bmc.log")) ? Files.readString(dir.resolve("bmc.log")) : "";
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     String console() {
@@ -96,33 +151,27 @@ final class AgentVirtualMachine implements AutoCloseable {
 
     String diagnostics() {
         String console = console();
-        String qemuLog = "";
-        try {
-            qemuLog = Files.readString(dir.resolve("qemu.log"));
-        } catch (IOException ignored) {
-            // only for the failure message
-        }
-        return "qemu: " + qemuLog + "\nconsole (last 4000 chars):\n" + console.substring(Math.max(0, console.length() - 4000));
+        String bmcLog = log();
+        return "bmc and qemu (last 3000 chars): " + bmcLog.substring(Math.max(0, bmcLog.length() - 3000))
+                + "\nconsole (last 4000 chars):\n" + console.substring(Math.max(0, console.length() - 4000));
     }
 
-    /** Waits for the machine to stop by itself (the agent powered it off). */
-    boolean waitForExit(Duration d) throws InterruptedException {
-        return qemu.waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
+    /** Stops the BMC (which kills its machine) and anything of the machine still running. */
     @Override
     public void close() {
-        for (Process p : new Process[] {qemu, swtpm}) {
-            if (p != null && p.isAlive()) {
-                p.destroy();
-                try {
-                    if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        if (bmc.isAlive()) {
+            bmc.destroy();
+            try {
+                if (!bmc.waitFor(10, TimeUnit.SECONDS)) {
+                    bmc.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+        }
+        for (ProcessHandle p : qemuProcesses()) {
+            p.destroyForcibly();
+            p.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
     }
 
@@ -172,6 +221,12 @@ final class AgentVirtualMachine implements AutoCloseable {
         }
     }
 
+    static int freeUdpPort() throws IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     static int freeTcpPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -186,6 +241,8 @@ final class AgentVirtualMachine implements AutoCloseable {
         missing.put("genisoimage", onPath("genisoimage").isEmpty());
         missing.put("swtpm", tpm && onPath("swtpm").isEmpty());
         missing.put("apt", onPath("apt-get").isEmpty() || onPath("dpkg-deb").isEmpty());
+        missing.put("ipmitool", onPath("ipmitool").isEmpty());
+        missing.put("python3-pyghmi", !Files.exists(Path.of("/usr/lib/python3/dist-packages/pyghmi/ipmi/bmc.py")));
         List<String> packages = missing.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
         if (packages.isEmpty()) {
             return;

@@ -155,6 +155,18 @@ public final class Lifecycle {
                 }
                 return false;
             }
+            Optional<String> unfit = l.parentLeaseUuid() == null ? NodeFitness.unfitForLessee(node) : Optional.empty();
+            if (unfit.isPresent()) {
+                // Not wiped, not attested or broken: no lessee gets it until its owner or an operator mends it.
+                int attempts = l.attempts() + 1;
+                store.updateLease(h, uuid, "status = :s, attempts = :a, due_at = :due, last_error = :err, updated_at = :now", Map.of(
+                        "s", LeaseStatus.WAIT_FULFILL.word(), "a", attempts, "due", LeaseStore.utc(now.plus(backoff(attempts))),
+                        "err", "node " + node.uuid() + " " + unfit.get() + "; the lease starts once it is fit", "now", LeaseStore.utc(now)));
+                if (l.status() != LeaseStatus.WAIT_FULFILL) {
+                    recorded.add(event(h, "esi_leap.lease.fulfill.error", l, now));
+                }
+                return false;
+            }
             recorded.add(event(h, "esi_leap.lease.fulfill.start", l, now));
             var props = node.properties().deepCopy();
             props.put(LEASE_UUID_PROPERTY, l.uuid().toString());
@@ -345,15 +357,41 @@ public final class Lifecycle {
         });
         publish(recorded);
         for (UUID l : leases) {
-            end(l, ending);
+            if (!end(l, ending)) {
+                awaitEnded(l);
+            }
         }
         return done;
+    }
+
+    /**
+     * A lease another worker is ending right now (it found the stored ending first): wait, bounded, for
+     * it to finish, so the caller that deleted the offer sees its leases ended, not still "created".
+     */
+    private void awaitEnded(UUID lease) {
+        long deadline = System.nanoTime() + END_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean live = store.jdbi().withHandle(h -> store.lease(h, lease)).map(x -> x.status().live() && x.status() != LeaseStatus.WAIT_EXPIRE
+                    && x.status() != LeaseStatus.WAIT_CANCEL).orElse(false);
+            if (!live) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Does whatever is due for one offer (its end); false when nothing was due. */
     public boolean runDueOffer(UUID uuid) {
         return endOffer(uuid, OfferStatus.EXPIRED);
     }
+
+    /** How long deleting an offer waits for a lease that another worker is ending at that moment. */
+    private static final Duration END_WAIT = Duration.ofSeconds(5);
 
     static Duration backoff(int attempts) {
         long base = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(attempts, 20));

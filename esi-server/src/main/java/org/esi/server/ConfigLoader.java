@@ -55,6 +55,7 @@ public final class ConfigLoader {
         DEFAULTS.put("http.request-read-timeout", "30s");
         DEFAULTS.put("http.max-connections-per-address", "64");
         DEFAULTS.put("console.gateway-port", "0");
+        DEFAULTS.put("boot.chain-from", "");
     }
 
     /** Variables the CLI and launcher read; they share the ESI_ prefix but are not server settings. */
@@ -155,7 +156,16 @@ public final class ConfigLoader {
                 vlanRanges(v.get("network.vlan-ranges")),
                 new HttpLimits(positive(v, "http.request-read-timeout"), intIn(v, "http.max-connections-per-address", 1, 100_000)),
                 "off".equals(v.get("console.gateway-port")) ? java.util.OptionalInt.empty()
-                        : java.util.OptionalInt.of(intIn(v, "console.gateway-port", 0, 65535)));
+                        : java.util.OptionalInt.of(intIn(v, "console.gateway-port", 0, 65535)),
+                bootChainFrom(v.get("boot.chain-from")));
+    }
+
+    static org.esi.node.BootChainNetworks bootChainFrom(String text) {
+        try {
+            return org.esi.node.BootChainNetworks.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("Setting boot.chain-from: " + e.getMessage());
+        }
     }
 
     /** {@code physnet:low:high[,physnet:low:high...]}: the VLANs tenant networks are given, per physical network. */

@@ -197,7 +197,7 @@ public final class EsiServer implements AutoCloseable {
             org.esi.agent.Agents agents = new org.esi.agent.Agents(nodes, drivers, pxe, secrets, json, clock, baseUrl,
                     config.dataDir().resolve("agent"), nodeFacingUrl);
             agents.register(api);
-            new PxeBootRoutes(pxe, agents.inBand()).register(api);
+            new PxeBootRoutes(pxe, agents.inBand(), config.bootChainFrom(), nodeFacingUrl).register(api);
             nodeTasks = new NodeTasks(nodeStore, nodes, drivers, events, pxe, agents.inBand(), clock, HARDWARE_CONCURRENCY,
                     config.powerSyncInterval());
             new HardwareRoutes(nodes, nodeRoutes, drivers, nodeTasks, clock).register(api);

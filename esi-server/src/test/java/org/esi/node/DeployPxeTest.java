@@ -119,6 +119,15 @@ class DeployPxeTest {
     }
 
     @Test
+    void theMacAddressedEntriesAreClosedUnlessBootChainFromAllowsTheCaller() throws Exception {
+        availableIpmiLikeNode("pxe-m", Map.of("image_source", "http://images.example/m.iso"));
+        JsonNode n = waits.provision("pxe-m", "deploy", "active");
+        http.post("/baremetal/v1/ports", admin, Map.of("address", "52:54:00:00:00:0d", "node_uuid", n.path("uuid").asText())).expect(201);
+        requireNotFound(http.get("/boot/chain.ipxe", null));
+        requireNotFound(http.get("/boot/by-mac/52-54-00-00-00-0d/boot.ipxe", null));
+    }
+
+    @Test
     void badPathsAre404WithAJsonBodyNeverA500() {
         String token = "0123456789abcdef0123456789abcdef";
         String unknown = "00000000-0000-4000-8000-000000000000";

@@ -93,6 +93,11 @@ public final class TestingEsiServer implements AutoCloseable {
         return server.url();
     }
 
+    /** The server's data directory (data.dir), e.g. to put the agent image where the service looks for it. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
     public EsiServer server() {
         return server;
     }
