@@ -30,6 +30,8 @@ public final class HttpApi {
     private final Policy policy;
     private final TokenValidator tokens;
     private final List<RouteSpec> routes = new ArrayList<>();
+    private static final String AUDIT = "esi.audit";
+    private RequestAudit audit = RequestAudit.NONE;
 
     /** A route and what it demands. */
     public record RouteSpec(HandlerType method, String path, Access access, ApiHandler handler) {
@@ -78,6 +80,11 @@ public final class HttpApi {
         routes.add(new RouteSpec(method, path, access, handler));
     }
 
+    /** Who records each request (the audit trail); none unless set before {@link #install}. */
+    public void audit(RequestAudit audit) {
+        this.audit = Objects.requireNonNull(audit);
+    }
+
     public List<RouteSpec> routes() {
         return List.copyOf(routes);
     }
@@ -109,6 +116,13 @@ public final class HttpApi {
         for (RouteSpec r : routes) {
             app.addHttpHandler(r.method(), r.path(), wrap(r));
         }
+        // After handlers run once the error mappers below have set the final status.
+        app.after(ctx -> {
+            RequestAudit.Scope scope = ctx.attribute(AUDIT);
+            if (scope != null) {
+                scope.answered(ctx);
+            }
+        });
         app.exception(ApiException.class, (e, ctx) -> {
             // Whole seconds, rounded up: a client that waits exactly this long is not refused again.
             e.retryAfter().ifPresent(d -> ctx.header("Retry-After", String.valueOf((d.toMillis() + 999) / 1000)));
@@ -151,39 +165,50 @@ public final class HttpApi {
 
     private Handler wrap(RouteSpec route) {
         return ctx -> {
-            long length = ctx.req().getContentLengthLong();
-            // A chunked body has no length up front; Javalin only checks the header, so measure what arrived.
-            boolean chunked = length < 0 && "chunked".equalsIgnoreCase(ctx.header("Transfer-Encoding"));
-            if (length > MAX_BODY_BYTES || (chunked && ctx.bodyAsBytes().length > MAX_BODY_BYTES)) {
-                throw new ApiException(ErrorKind.TOO_LARGE, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
-            }
-            ctx.queryParamMap().forEach((name, values) -> {
-                if (name.indexOf('\0') >= 0 || values.stream().anyMatch(v -> v.indexOf('\0') >= 0)) {
-                    throw ApiException.badRequest("Query parameters must not contain NUL (%00) characters");
-                }
-            });
-            Caller caller = null;
-            if (route.access() instanceof Access.Rule) {
-                String token = ctx.header("X-Auth-Token");
-                if (token == null || token.isBlank()) {
-                    token = BrowserSession.apiToken(ctx).orElseThrow(
-                            () -> ApiException.unauthorized("The request you have made requires authentication (no X-Auth-Token)."));
-                }
-                caller = tokens.validate(token.trim()).orElseThrow(
-                        () -> ApiException.unauthorized("The token is unknown, expired or revoked."));
-            }
-            if (ctx.method() == HandlerType.POST || ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH) {
-                requireJsonContentType(ctx);
-            }
-            Call call = new Call(ctx, caller, route.access(), policy, json);
-            ctx.attribute(CALL, call);
-            route.handler().handle(call);
-            if (!call.authorizedOrAnonymous()) {
-                // A handler that answered without consulting its rule is a bug; fail closed.
-                ctx.result("");
-                throw new IllegalStateException("route " + route.method() + " " + route.path() + " did not check rule " + route.access());
+            RequestAudit.Scope scope = audit.begin(ctx, route.method(), route.path());
+            ctx.attribute(AUDIT, scope);
+            try {
+                handle(route, ctx, scope);
+            } finally {
+                scope.handlerDone();
             }
         };
+    }
+
+    private void handle(RouteSpec route, Context ctx, RequestAudit.Scope scope) throws Exception {
+        long length = ctx.req().getContentLengthLong();
+        // A chunked body has no length up front; Javalin only checks the header, so measure what arrived.
+        boolean chunked = length < 0 && "chunked".equalsIgnoreCase(ctx.header("Transfer-Encoding"));
+        if (length > MAX_BODY_BYTES || (chunked && ctx.bodyAsBytes().length > MAX_BODY_BYTES)) {
+            throw new ApiException(ErrorKind.TOO_LARGE, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        ctx.queryParamMap().forEach((name, values) -> {
+            if (name.indexOf('\0') >= 0 || values.stream().anyMatch(v -> v.indexOf('\0') >= 0)) {
+                throw ApiException.badRequest("Query parameters must not contain NUL (%00) characters");
+            }
+        });
+        Caller caller = null;
+        if (route.access() instanceof Access.Rule) {
+            String token = ctx.header("X-Auth-Token");
+            if (token == null || token.isBlank()) {
+                token = BrowserSession.apiToken(ctx).orElseThrow(
+                        () -> ApiException.unauthorized("The request you have made requires authentication (no X-Auth-Token)."));
+            }
+            caller = tokens.validate(token.trim()).orElseThrow(
+                    () -> ApiException.unauthorized("The token is unknown, expired or revoked."));
+            scope.authenticated(caller);
+        }
+        if (ctx.method() == HandlerType.POST || ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH) {
+            requireJsonContentType(ctx);
+        }
+        Call call = new Call(ctx, caller, route.access(), policy, json);
+        ctx.attribute(CALL, call);
+        route.handler().handle(call);
+        if (!call.authorizedOrAnonymous()) {
+            // A handler that answered without consulting its rule is a bug; fail closed.
+            ctx.result("");
+            throw new IllegalStateException("route " + route.method() + " " + route.path() + " did not check rule " + route.access());
+        }
     }
 
     private static void requireJsonContentType(Context ctx) {

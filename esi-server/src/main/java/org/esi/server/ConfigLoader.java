@@ -55,6 +55,7 @@ public final class ConfigLoader {
         DEFAULTS.put("http.request-read-timeout", "30s");
         DEFAULTS.put("http.max-connections-per-address", "64");
         DEFAULTS.put("console.gateway-port", "0");
+        DEFAULTS.put("audit.retention", "P365D");
     }
 
     /** Variables the CLI and launcher read; they share the ESI_ prefix but are not server settings. */
@@ -155,7 +156,8 @@ public final class ConfigLoader {
                 vlanRanges(v.get("network.vlan-ranges")),
                 new HttpLimits(positive(v, "http.request-read-timeout"), intIn(v, "http.max-connections-per-address", 1, 100_000)),
                 "off".equals(v.get("console.gateway-port")) ? java.util.OptionalInt.empty()
-                        : java.util.OptionalInt.of(intIn(v, "console.gateway-port", 0, 65535)));
+                        : java.util.OptionalInt.of(intIn(v, "console.gateway-port", 0, 65535)),
+                positive(v, "audit.retention"));
     }
 
     /** {@code physnet:low:high[,physnet:low:high...]}: the VLANs tenant networks are given, per physical network. */

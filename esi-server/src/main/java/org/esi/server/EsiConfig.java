@@ -30,7 +30,8 @@ public record EsiConfig(
         Optional<String> adminPassword,
         java.util.List<org.esi.network.VlanRange> vlanRanges,
         HttpLimits http,
-        java.util.OptionalInt consoleGatewayPort) {
+        java.util.OptionalInt consoleGatewayPort,
+        Duration auditRetention) {
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();
