@@ -236,6 +236,39 @@ class AuditTrailTest {
                 .json().path("records")).isEmpty();
     }
 
+    @Test
+    void twoInstancesRecordingAtOnceKeepOneVerifiableChain() throws Exception {
+        try (TestingEsiServer second = TestingEsiServer.sharing(server, clock)) {
+            List<TestClient> clients = List.of(http, second.client());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            List<java.util.concurrent.Future<List<String>>> done = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                TestClient c = clients.get(t % 2);
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    List<String> ids = new ArrayList<>();
+                    for (int i = 0; i < 15; i++) {
+                        String rid = newRequestId();
+                        c.send("POST", "/identity/v3/projects", admin, Map.of("project", Map.of("name", "aud-two-" + thread + "-" + i)),
+                                Map.of("X-OpenStack-Request-Id", rid)).expect(201);
+                        ids.add(rid);
+                    }
+                    return ids;
+                }));
+            }
+            List<String> all = new ArrayList<>();
+            for (var f : done) {
+                all.addAll(f.get());
+            }
+            pool.shutdown();
+            for (String rid : all) {
+                assertThat(recordsOf(rid)).as(rid).hasSize(1);
+            }
+            JsonNode v = http.get("/audit/v1/verify", admin).expect(200).json();
+            assertThat(v.path("ok").asBoolean()).as(v.toString()).isTrue();
+        }
+    }
+
     static String allRecords() {
         StringBuilder all = new StringBuilder();
         String path = "/audit/v1/records?limit=1000";
