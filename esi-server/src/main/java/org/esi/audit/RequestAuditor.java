@@ -31,6 +31,12 @@ public final class RequestAuditor implements RequestAudit {
     private static final Logger log = LoggerFactory.getLogger(RequestAuditor.class);
     private static final Pattern PARAM = Pattern.compile("\\{([^}/]+)}");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Agent callbacks that mostly report "still here": recorded only when they changed something or failed, or a
+     * fleet's heartbeats would bury everything else.
+     */
+    static final java.util.Set<String> RECORDED_WHEN_CHANGED = java.util.Set.of("/baremetal/v1/heartbeat/{node}",
+            "/baremetal/v1/continue_inspection");
 
     private final AuditStore store;
     private final Clock clock;
@@ -50,7 +56,7 @@ public final class RequestAuditor implements RequestAudit {
         RequestScope scope = new RequestScope(ctx, method, route);
         AuditContext.CURRENT.set(scope);
         if (scope.changing) {
-            BeforeCommit.set(scope::beforeCommit);
+            BeforeCommit.set(scope::beforeCommit, scope::autocommitted);
         }
         return scope;
     }
@@ -73,6 +79,8 @@ public final class RequestAuditor implements RequestAudit {
         /** The pending record a committed transaction of this request holds, once one has committed. */
         private UUID pending;
         private boolean writing;
+        /** A write committed outside any transaction during this request. */
+        private boolean autocommittedWrite;
 
         RequestScope(Context ctx, HandlerType method, String route) {
             this.ctx = ctx;
@@ -135,6 +143,10 @@ public final class RequestAuditor implements RequestAudit {
             h.afterCommit(() -> pending = candidate);
         }
 
+        void autocommitted() {
+            autocommittedWrite = true;
+        }
+
         @Override
         public void handlerDone() {
             BeforeCommit.clear();
@@ -145,6 +157,9 @@ public final class RequestAuditor implements RequestAudit {
         public void answered(Context ctx) {
             int status = ctx.statusCode();
             if (!changing && status != 403) {
+                return;
+            }
+            if (RECORDED_WHEN_CHANGED.contains(route) && status < 400 && pending == null && !autocommittedWrite) {
                 return;
             }
             try {

@@ -10,6 +10,7 @@ import org.jdbi.v3.core.Handle;
  */
 public final class BeforeCommit {
     private static final ThreadLocal<Consumer<Handle>> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<Runnable> AUTOCOMMITTED = new ThreadLocal<>();
 
     private BeforeCommit() {
     }
@@ -18,8 +19,31 @@ public final class BeforeCommit {
         CURRENT.set(hook);
     }
 
+    /** Also told of each write the thread makes outside a transaction (it commits by itself, with no hook). */
+    public static void set(Consumer<Handle> hook, Runnable autocommittedWrite) {
+        CURRENT.set(hook);
+        AUTOCOMMITTED.set(autocommittedWrite);
+    }
+
     public static void clear() {
         CURRENT.remove();
+        AUTOCOMMITTED.remove();
+    }
+
+    /** Installed on every statement (see {@link Database}): notes a write that committed as it ran. */
+    static final class AutocommitWatch implements org.jdbi.v3.core.statement.StatementCustomizer {
+        @Override
+        public void afterExecution(java.sql.PreparedStatement stmt, org.jdbi.v3.core.statement.StatementContext ctx)
+                throws java.sql.SQLException {
+            Runnable listener = AUTOCOMMITTED.get();
+            if (listener == null || !ctx.getConnection().getAutoCommit()) {
+                return;
+            }
+            String sql = ctx.getRawSql().stripLeading().toLowerCase(java.util.Locale.ROOT);
+            if (sql.startsWith("insert") || sql.startsWith("update") || sql.startsWith("delete") || sql.startsWith("with")) {
+                listener.run();
+            }
+        }
     }
 
     static void run(Handle h) {

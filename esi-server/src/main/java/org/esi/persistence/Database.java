@@ -19,6 +19,7 @@ public final class Database implements AutoCloseable {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
         jdbi.setTransactionHandler(new CommitAwareTransactionHandler(jdbi.getTransactionHandler()));
+        jdbi.getConfig(org.jdbi.v3.core.statement.SqlStatements.class).addCustomizer(new BeforeCommit.AutocommitWatch());
     }
 
     /** Connects, then brings the schema up to date (Flyway takes a lock, so several instances may start at once). */
