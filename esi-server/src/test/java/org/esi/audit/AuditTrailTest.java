@@ -269,6 +269,24 @@ class AuditTrailTest {
         }
     }
 
+    @Test
+    void recordsPastTheRetentionArePurgedAndTheRestStillVerifies() {
+        String rid = newRequestId();
+        http.send("POST", "/identity/v3/projects", admin, Map.of("project", Map.of("name", "aud-retention")),
+                Map.of("X-OpenStack-Request-Id", rid)).expect(201);
+        assertThat(recordsOf(rid)).hasSize(1);
+        clock.advance(Duration.ofDays(31)); // audit.retention is P30D here
+        String later = newRequestId();
+        http.send("POST", "/identity/v3/projects", admin, Map.of("project", Map.of("name", "aud-retention-later")),
+                Map.of("X-OpenStack-Request-Id", later)).expect(201);
+        server.server().auditLoop().runOnce();
+        assertThat(recordsOf(rid)).isEmpty();
+        assertThat(recordsOf(later)).hasSize(1);
+        JsonNode v = http.get("/audit/v1/verify", admin).expect(200).json();
+        assertThat(v.path("ok").asBoolean()).as(v.toString()).isTrue();
+        assertThat(v.path("checked").asLong()).isGreaterThanOrEqualTo(1);
+    }
+
     static String allRecords() {
         StringBuilder all = new StringBuilder();
         String path = "/audit/v1/records?limit=1000";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.esi.testing.SharedPostgres;
 import org.jdbi.v3.core.Jdbi;
@@ -36,7 +37,7 @@ class MigrationsTest {
     }
 
     @Test
-    void aSchemaNewerThanThisBuildRefusesToStart() {
+    void aSchemaNewerThanThisBuildRefusesToStart() throws Exception {
         String url = SharedPostgres.newDatabase();
         try (Database db = connect(url)) {
             db.jdbi().useHandle(h -> h.execute("""
@@ -47,6 +48,16 @@ class MigrationsTest {
         assertThatThrownBy(() -> connect(url)).isInstanceOf(Database.SchemaTooNewException.class)
                 .hasMessageContaining("version(s) 999 that this ESI does not know")
                 .hasMessageContaining("it was migrated by a newer ESI");
+        // What the operator sees from esi serve, which exits instead of serving.
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        var pg = SharedPostgres.get();
+        int code = org.esi.server.ServeCommand.run(new String[0], new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                new java.io.PrintStream(err, true), Map.of("ESI_DATABASE_URL", url, "ESI_DATABASE_USER", pg.user(),
+                        "ESI_DATABASE_PASSWORD", pg.password(), "ESI_LISTEN_PORT", "0", "ESI_ADMIN_PASSWORD", "x-admin-pw-1",
+                        "ESI_DATA_DIR", java.nio.file.Files.createTempDirectory("esi-newer-").toString()));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).startsWith("esi serve: cannot start: The database schema has version(s) 999")
+                .contains("(it knows up to ").contains("restore a backup taken before the upgrade");
     }
 
     static List<String> versions(Jdbi jdbi) {
