@@ -185,9 +185,13 @@ class AuditTrailTest {
     @Test
     void recordsCannotBeChangedAndAnEditIsFoundAtThatRecord() throws Exception {
         String rid = newRequestId();
-        http.send("POST", "/identity/v3/projects", admin, Map.of("project", Map.of("name", "aud-tamper")),
-                Map.of("X-OpenStack-Request-Id", rid)).expect(201);
-        long id = recordsOf(rid).get(0).path("id").asLong();
+        String created = http.send("POST", "/identity/v3/projects", admin, Map.of("project", Map.of("name", "aud-tamper")),
+                Map.of("X-OpenStack-Request-Id", rid)).expect(201).json().path("project").path("id").asText();
+        JsonNode record = recordsOf(rid).get(0);
+        // A create names what it made, read from its answer (which still reached the client whole).
+        assertThat(record.path("target_type").asText()).isEqualTo("projects");
+        assertThat(record.path("target_id").asText()).isEqualTo(created);
+        long id = record.path("id").asLong();
         http.post("/identity/v3/projects", admin, Map.of("project", Map.of("name", "aud-tamper-after"))).expect(201);
         assertThat(http.get("/audit/v1/verify", admin).expect(200).json().path("ok").asBoolean()).isTrue();
 
