@@ -114,7 +114,7 @@ public final class HttpApi {
             PercentEscapes.require(ctx.queryString(), "query string");
         });
         for (RouteSpec r : routes) {
-            app.addHttpHandler(r.method(), r.path(), wrap(r));
+            app.addHttpHandler(r.method(), r.path(), audited(r, wrap(r)));
         }
         // After handlers run once the error mappers below have set the final status.
         app.after(ctx -> {
@@ -163,52 +163,54 @@ public final class HttpApi {
         return new JavalinJackson(json, false);
     }
 
-    private Handler wrap(RouteSpec route) {
+    private Handler audited(RouteSpec route, Handler handler) {
         return ctx -> {
             RequestAudit.Scope scope = audit.begin(ctx, route.method(), route.path());
             ctx.attribute(AUDIT, scope);
             try {
-                handle(route, ctx, scope);
+                handler.handle(ctx);
             } finally {
                 scope.handlerDone();
             }
         };
     }
 
-    private void handle(RouteSpec route, Context ctx, RequestAudit.Scope scope) throws Exception {
-        long length = ctx.req().getContentLengthLong();
-        // A chunked body has no length up front; Javalin only checks the header, so measure what arrived.
-        boolean chunked = length < 0 && "chunked".equalsIgnoreCase(ctx.header("Transfer-Encoding"));
-        if (length > MAX_BODY_BYTES || (chunked && ctx.bodyAsBytes().length > MAX_BODY_BYTES)) {
-            throw new ApiException(ErrorKind.TOO_LARGE, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
-        }
-        ctx.queryParamMap().forEach((name, values) -> {
-            if (name.indexOf('\0') >= 0 || values.stream().anyMatch(v -> v.indexOf('\0') >= 0)) {
-                throw ApiException.badRequest("Query parameters must not contain NUL (%00) characters");
+    private Handler wrap(RouteSpec route) {
+        return ctx -> {
+            long length = ctx.req().getContentLengthLong();
+            // A chunked body has no length up front; Javalin only checks the header, so measure what arrived.
+            boolean chunked = length < 0 && "chunked".equalsIgnoreCase(ctx.header("Transfer-Encoding"));
+            if (length > MAX_BODY_BYTES || (chunked && ctx.bodyAsBytes().length > MAX_BODY_BYTES)) {
+                throw new ApiException(ErrorKind.TOO_LARGE, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
             }
-        });
-        Caller caller = null;
-        if (route.access() instanceof Access.Rule) {
-            String token = ctx.header("X-Auth-Token");
-            if (token == null || token.isBlank()) {
-                token = BrowserSession.apiToken(ctx).orElseThrow(
-                        () -> ApiException.unauthorized("The request you have made requires authentication (no X-Auth-Token)."));
+            ctx.queryParamMap().forEach((name, values) -> {
+                if (name.indexOf('\0') >= 0 || values.stream().anyMatch(v -> v.indexOf('\0') >= 0)) {
+                    throw ApiException.badRequest("Query parameters must not contain NUL (%00) characters");
+                }
+            });
+            Caller caller = null;
+            if (route.access() instanceof Access.Rule) {
+                String token = ctx.header("X-Auth-Token");
+                if (token == null || token.isBlank()) {
+                    token = BrowserSession.apiToken(ctx).orElseThrow(
+                            () -> ApiException.unauthorized("The request you have made requires authentication (no X-Auth-Token)."));
+                }
+                caller = tokens.validate(token.trim()).orElseThrow(
+                        () -> ApiException.unauthorized("The token is unknown, expired or revoked."));
+                ctx.<RequestAudit.Scope>attribute(AUDIT).authenticated(caller);
             }
-            caller = tokens.validate(token.trim()).orElseThrow(
-                    () -> ApiException.unauthorized("The token is unknown, expired or revoked."));
-            scope.authenticated(caller);
-        }
-        if (ctx.method() == HandlerType.POST || ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH) {
-            requireJsonContentType(ctx);
-        }
-        Call call = new Call(ctx, caller, route.access(), policy, json);
-        ctx.attribute(CALL, call);
-        route.handler().handle(call);
-        if (!call.authorizedOrAnonymous()) {
-            // A handler that answered without consulting its rule is a bug; fail closed.
-            ctx.result("");
-            throw new IllegalStateException("route " + route.method() + " " + route.path() + " did not check rule " + route.access());
-        }
+            if (ctx.method() == HandlerType.POST || ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH) {
+                requireJsonContentType(ctx);
+            }
+            Call call = new Call(ctx, caller, route.access(), policy, json);
+            ctx.attribute(CALL, call);
+            route.handler().handle(call);
+            if (!call.authorizedOrAnonymous()) {
+                // A handler that answered without consulting its rule is a bug; fail closed.
+                ctx.result("");
+                throw new IllegalStateException("route " + route.method() + " " + route.path() + " did not check rule " + route.access());
+            }
+        };
     }
 
     private static void requireJsonContentType(Context ctx) {
