@@ -17,7 +17,8 @@ import picocli.CommandLine.ScopeType;
         ProjectCommands.class, UserCommands.class, RoleCommands.class,
         NodeCommands.class, PortCommands.class,
         OfferCommands.class, LeaseCommands.class, EventCommands.class,
-        NetworkCommands.class, TrunkCommands.class, SwitchCommands.class
+        NetworkCommands.class, TrunkCommands.class, SwitchCommands.class,
+        AuditCommands.class
     })
 final class RootCommand extends Group {
   @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "<url>",

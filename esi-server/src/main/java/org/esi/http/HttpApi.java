@@ -30,6 +30,8 @@ public final class HttpApi {
     private final Policy policy;
     private final TokenValidator tokens;
     private final List<RouteSpec> routes = new ArrayList<>();
+    private static final String AUDIT = "esi.audit";
+    private RequestAudit audit = RequestAudit.NONE;
 
     /** A route and what it demands. */
     public record RouteSpec(HandlerType method, String path, Access access, ApiHandler handler) {
@@ -78,6 +80,11 @@ public final class HttpApi {
         routes.add(new RouteSpec(method, path, access, handler));
     }
 
+    /** Who records each request (the audit trail); none unless set before {@link #install}. */
+    public void audit(RequestAudit audit) {
+        this.audit = Objects.requireNonNull(audit);
+    }
+
     public List<RouteSpec> routes() {
         return List.copyOf(routes);
     }
@@ -107,8 +114,15 @@ public final class HttpApi {
             PercentEscapes.require(ctx.queryString(), "query string");
         });
         for (RouteSpec r : routes) {
-            app.addHttpHandler(r.method(), r.path(), wrap(r));
+            app.addHttpHandler(r.method(), r.path(), audited(r, wrap(r)));
         }
+        // After handlers run once the error mappers below have set the final status.
+        app.after(ctx -> {
+            RequestAudit.Scope scope = ctx.attribute(AUDIT);
+            if (scope != null) {
+                scope.answered(ctx);
+            }
+        });
         app.exception(ApiException.class, (e, ctx) -> {
             // Whole seconds, rounded up: a client that waits exactly this long is not refused again.
             e.retryAfter().ifPresent(d -> ctx.header("Retry-After", String.valueOf((d.toMillis() + 999) / 1000)));
@@ -149,6 +163,18 @@ public final class HttpApi {
         return new JavalinJackson(json, false);
     }
 
+    private Handler audited(RouteSpec route, Handler handler) {
+        return ctx -> {
+            RequestAudit.Scope scope = audit.begin(ctx, route.method(), route.path());
+            ctx.attribute(AUDIT, scope);
+            try {
+                handler.handle(ctx);
+            } finally {
+                scope.handlerDone();
+            }
+        };
+    }
+
     private Handler wrap(RouteSpec route) {
         return ctx -> {
             long length = ctx.req().getContentLengthLong();
@@ -171,6 +197,7 @@ public final class HttpApi {
                 }
                 caller = tokens.validate(token.trim()).orElseThrow(
                         () -> ApiException.unauthorized("The token is unknown, expired or revoked."));
+                ctx.<RequestAudit.Scope>attribute(AUDIT).authenticated(caller);
             }
             if (ctx.method() == HandlerType.POST || ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH) {
                 requireJsonContentType(ctx);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
 import java.util.Set;
+import org.esi.audit.AuditContext;
 import org.esi.http.ApiException;
 import org.esi.http.ErrorKind;
 import org.esi.http.Jsons;
@@ -48,6 +49,7 @@ public final class Authenticator {
             Optional<User> found = identity.findUser(userKey);
             // Count against the user's id when it exists, so its name and id share one bucket.
             String counted = found.map(User::id).orElse(userKey);
+            found.ifPresent(f -> AuditContext.loginFor(f.id(), f.name(), null, Set.of()));
             Optional<LoginThrottle.Refusal> refused = throttle.check(counted, address);
             if (refused.isPresent()) {
                 throw ApiException.tooManyRequests("Too many failed logins for this user from this address; try again in "
@@ -68,13 +70,16 @@ public final class Authenticator {
             IdentityStore.TokenRow row = tokens.row(existing)
                     .orElseThrow(() -> ApiException.unauthorized("The request you have made requires authentication."));
             user = identity.user(row.userId());
+            AuditContext.loginFor(user.id(), user.name(), null, Set.of());
         } else {
             throw ApiException.unauthorized("Unsupported authentication method: " + Jsons.clip(method));
         }
         Project project = scope(auth, user);
-        if (!project.enabled() || identity.store().roles(user.id(), project.id()).isEmpty()) {
+        Set<String> roles = identity.store().roles(user.id(), project.id());
+        if (!project.enabled() || roles.isEmpty()) {
             throw ApiException.unauthorized("User has no role on the requested project.");
         }
+        AuditContext.loginFor(user.id(), user.name(), project.id(), roles);
         return tokens.issue(user, project);
     }
 

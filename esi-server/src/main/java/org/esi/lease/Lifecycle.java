@@ -49,8 +49,16 @@ public final class Lifecycle {
     private final LeaseHandback handback;
     private final Clock clock;
     private final List<EventListener> listeners;
+    private final org.esi.audit.SystemAudit audit;
 
     public Lifecycle(LeaseStore store, NodeStore nodes, EventStore events, LeaseHandback handback, Clock clock, List<EventListener> listeners) {
+        this(store, nodes, events, handback, clock, listeners, org.esi.audit.SystemAudit.NONE);
+    }
+
+    /** As above, recording each lease expiry (no request behind it) in the audit trail. */
+    public Lifecycle(LeaseStore store, NodeStore nodes, EventStore events, LeaseHandback handback, Clock clock, List<EventListener> listeners,
+                     org.esi.audit.SystemAudit audit) {
+        this.audit = audit;
         this.store = store;
         this.nodes = nodes;
         this.events = events;
@@ -273,6 +281,9 @@ public final class Lifecycle {
             store.release(h, lease.uuid());
             store.refreshBusy(h, lease.offerUuid());
             recorded.add(event(h, "esi_leap.lease.delete.end", lease, now));
+            if (effective == Ending.EXPIRE) {
+                audit.record(h, "lease expiry", "leases", lease.uuid().toString()); // last: it holds the chain head
+            }
         });
         publish(recorded);
         // The next lease on this node may be waiting for exactly this hand-back (back-to-back windows).

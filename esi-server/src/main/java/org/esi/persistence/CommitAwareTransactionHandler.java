@@ -21,6 +21,8 @@ final class CommitAwareTransactionHandler implements TransactionHandler {
 
     @Override
     public void commit(Handle handle) {
+        // Inside the transaction still: a failure here rolls the change back rather than committing it unrecorded.
+        BeforeCommit.run(handle);
         try {
             delegate.commit(handle);
         } catch (RuntimeException e) {

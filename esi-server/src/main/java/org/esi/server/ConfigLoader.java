@@ -56,6 +56,7 @@ public final class ConfigLoader {
         DEFAULTS.put("http.max-connections-per-address", "64");
         DEFAULTS.put("console.gateway-port", "0");
         DEFAULTS.put("boot.chain-from", "");
+        DEFAULTS.put("audit.retention", "P365D");
     }
 
     /** Variables the CLI and launcher read; they share the ESI_ prefix but are not server settings. */
@@ -157,7 +158,8 @@ public final class ConfigLoader {
                 new HttpLimits(positive(v, "http.request-read-timeout"), intIn(v, "http.max-connections-per-address", 1, 100_000)),
                 "off".equals(v.get("console.gateway-port")) ? java.util.OptionalInt.empty()
                         : java.util.OptionalInt.of(intIn(v, "console.gateway-port", 0, 65535)),
-                bootChainFrom(v.get("boot.chain-from")));
+                bootChainFrom(v.get("boot.chain-from")),
+                positive(v, "audit.retention"));
     }
 
     static org.esi.node.BootChainNetworks bootChainFrom(String text) {

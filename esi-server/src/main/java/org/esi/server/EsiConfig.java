@@ -31,7 +31,8 @@ public record EsiConfig(
         java.util.List<org.esi.network.VlanRange> vlanRanges,
         HttpLimits http,
         java.util.OptionalInt consoleGatewayPort,
-        org.esi.node.BootChainNetworks bootChainFrom) {
+        org.esi.node.BootChainNetworks bootChainFrom,
+        Duration auditRetention) {
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();

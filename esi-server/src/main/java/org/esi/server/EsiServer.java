@@ -92,6 +92,7 @@ public final class EsiServer implements AutoCloseable {
     private final FakeHardwareDriver fakeHardware;
     private final Notifier notifier;
     private final org.esi.console.ConsoleGateway consoleGateway;
+    private org.esi.audit.AuditLoop auditLoop;
     /** BMC operations one instance runs at once; more wait their turn (bounded threads, bounded processes). */
     static final int HARDWARE_CONCURRENCY = 64;
 
@@ -143,6 +144,7 @@ public final class EsiServer implements AutoCloseable {
         rules.putAll(NetworkRules.defaults());
         rules.putAll(WebhookRules.defaults());
         rules.putAll(org.esi.console.ConsoleRules.defaults());
+        rules.putAll(org.esi.audit.AuditRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -160,6 +162,7 @@ public final class EsiServer implements AutoCloseable {
         NodeTasks nodeTasks = null;
         Notifier notifier = null;
         org.esi.console.ConsoleGateway consoleGateway = null;
+        org.esi.audit.AuditLoop auditLoop = null;
         try {
             ObjectMapper json = Jsons.newMapper();
             SecretBox secrets = SecretBox.loadOrCreate(config.secretKeyPath());
@@ -172,6 +175,10 @@ public final class EsiServer implements AutoCloseable {
             BaseUrl baseUrl = new BaseUrl(config.publicUrl());
             Javalin app = HttpServerFactory.create(config, json);
             HttpApi api = new HttpApi(json, policy, tokens);
+            var auditStore = new org.esi.audit.AuditStore(database.jdbi());
+            api.audit(new org.esi.audit.RequestAuditor(auditStore, clock));
+            new org.esi.audit.AuditRoutes(auditStore, baseUrl).register(api);
+            auditLoop = new org.esi.audit.AuditLoop(auditStore, clock, config.auditRetention());
             api.get("/", Access.anonymous(), call -> call.ctx().json(RootDocument.body(baseUrl.of(call.ctx()))));
             Authenticator authenticator = new Authenticator(identity, tokens, 
                     new LoginThrottle(database.jdbi(), clock, 10, 30, Duration.ofMinutes(5)));
@@ -230,7 +237,8 @@ public final class EsiServer implements AutoCloseable {
             WebhookStore webhooks = new WebhookStore(database.jdbi());
             notifier = new Notifier(webhooks, secrets, json, clock, config.leaseEndingSoon());
             new WebhookRoutes(webhooks, secrets, clock, baseUrl).register(api);
-            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier));
+            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier),
+                    org.esi.audit.SystemAudit.into(auditStore, clock));
             LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
                     config.leaseDefaultLength(), config.leaseMaxLength());
             new LeaseRoutes(leases, baseUrl, clock).register(api);
@@ -245,8 +253,11 @@ public final class EsiServer implements AutoCloseable {
             nodeTasks.start();
             scheduler.start();
             notifier.start();
-            return new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler, leases,
-                    nodeTasks, tuning.fakeHardware(), notifier, consoleGateway);
+            auditLoop.start();
+            EsiServer started = new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler,
+                    leases, nodeTasks, tuning.fakeHardware(), notifier, consoleGateway);
+            started.auditLoop = auditLoop;
+            return started;
         } catch (RuntimeException | IOException e) {
             if (scheduler != null) {
                 scheduler.close();
@@ -259,6 +270,9 @@ public final class EsiServer implements AutoCloseable {
             }
             if (consoleGateway != null) {
                 consoleGateway.close();
+            }
+            if (auditLoop != null) {
+                auditLoop.close();
             }
             database.close();
             if (embedded != null) {
@@ -336,8 +350,14 @@ public final class EsiServer implements AutoCloseable {
         return leases;
     }
 
+    /** The audit trail's housekeeping (retention purge), for tests that run a round now. */
+    public org.esi.audit.AuditLoop auditLoop() {
+        return auditLoop;
+    }
+
     @Override
     public void close() {
+        auditLoop.close();
         scheduler.close();
         nodeTasks.close();
         notifier.close();

@@ -123,6 +123,10 @@ class AgentContractTest {
             String stored = server.server().database().jdbi().withHandle(h -> h.createQuery(
                     "select coalesce(string_agg(driver_internal_info::text, ''), '') from node").mapTo(String.class).one());
             assertThat(stored).doesNotContain(token);
+            // The audit trail has the heartbeats that changed the node or were refused, never the agent's token.
+            JsonNode beats = http.get("/audit/v1/records?route=/baremetal/v1/heartbeat/%7Bnode%7D", admin).expect(200).json();
+            assertThat(beats.path("records").findValuesAsText("outcome")).contains("success", "failed");
+            assertThat(beats.toString()).doesNotContain(token);
         }
         assertThat(uuid).isNotBlank();
     }

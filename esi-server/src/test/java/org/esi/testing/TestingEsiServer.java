@@ -69,14 +69,24 @@ public final class TestingEsiServer implements AutoCloseable {
 
     private static final java.util.List<org.esi.spi.net.SwitchDriver> SWITCHES_BY_DEFAULT = java.util.List.of();
 
+    /**
+     * A server on its own embedded PostgreSQL in {@code dataDir}, as the default deployment runs (backup tests);
+     * the directory's ancestors must be traversable by the unprivileged PostgreSQL user (e.g. under /tmp, 0755).
+     */
+    public static TestingEsiServer embedded(Path dataDir, Clock clock) {
+        return start(dataDir, null, Map.of(), clock, new FakeHardwareDriver(clock), SWITCHES_BY_DEFAULT);
+    }
+
     private static TestingEsiServer start(Path dataDir, String jdbcUrl, Map<String, String> settings, Clock clock,
                                           FakeHardwareDriver hardware, java.util.List<org.esi.spi.net.SwitchDriver> switches) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("ESI_LISTEN_PORT", "0");
         env.put("ESI_DATA_DIR", dataDir.toString());
-        env.put("ESI_DATABASE_URL", jdbcUrl);
-        env.put("ESI_DATABASE_USER", SharedPostgres.get().user());
-        env.put("ESI_DATABASE_PASSWORD", SharedPostgres.get().password());
+        if (jdbcUrl != null) {
+            env.put("ESI_DATABASE_URL", jdbcUrl);
+            env.put("ESI_DATABASE_USER", SharedPostgres.get().user());
+            env.put("ESI_DATABASE_PASSWORD", SharedPostgres.get().password());
+        }
         env.put("ESI_DATABASE_POOL_SIZE", "8");
         env.put("ESI_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.putAll(settings);
