@@ -485,6 +485,27 @@ async function networkPanel(container, n) {
   await act(null, draw);
 }
 
+// The owner's attestation policy (PCRs and golden values) and the node's last result: passed when, or why it failed.
+async function attestationSection(uuid) {
+  const section = h('section', { id: 'attestation', 'aria-label': 'Attestation' }, h('h2', {}, 'Attestation'));
+  let n;
+  try { n = await api('GET', `/baremetal/v1/nodes/${encodeURIComponent(uuid)}`); } catch (e) { return section; }
+  const policy = (n.driver_info && n.driver_info.attestation) || (n.properties && n.properties.attestation);
+  if (!policy || typeof policy !== 'object') {
+    section.append(h('p', { class: 'empty' }, 'No attestation policy: the node is erased at every lease end, but not attested.'));
+    return section;
+  }
+  const golden = policy.golden || {};
+  section.append(table([`PCR (${policy.hash_algo || 'sha256'})`, 'Golden value'], (policy.pcrs || []).map((p) => h('tr', { dataset: { pcr: p } },
+    h('td', {}, String(p)), h('td', { class: 'mono' }, golden[String(p)] || ''))), 'No PCRs.'));
+  const dii = n.driver_internal_info || {};
+  const failed = n.maintenance && (n.maintenance_reason || '').startsWith('Attestation failed');
+  section.append(h('p', { class: failed ? 'status failed' : 'status', id: 'attestation-result' },
+    failed ? `Failed — in maintenance, held from lessees: ${n.maintenance_reason}`
+      : dii.attestation_passed_at ? `Passed at ${utcText(parseTime(dii.attestation_passed_at))}.` : 'Not attested yet: the next cleaning attests it.'));
+  return section;
+}
+
 // Owner: one node's offers, leases and sub-leases over a range; drag on the offer row (or use the form) to offer a window.
 pages.node = async (main, id) => {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
@@ -543,6 +564,7 @@ pages.node = async (main, id) => {
   main.append(h('h2', {}, 'Leases'), table(['Lease', 'Lessee', 'Start', 'End', 'Status', ''], s.leases.map((l) => h('tr', { dataset: { lease: l.uuid } },
     h('td', {}, l.name || l.uuid), h('td', {}, l.project), h('td', {}, timeEl(l.start_time)), h('td', {}, timeEl(l.end_time)),
     h('td', { class: 'status' }, l.status), h('td', { class: 'actions' }, cancelButton('lease', l)))), 'No leases in this range.'));
+  main.append(await attestationSection(s.node.uuid));
 };
 
 // Owner: node-hours leased over the last 30 days, per lessee.

@@ -196,6 +196,30 @@ class WebConsoleTest {
     }
 
     @Test
+    void theNodePageShowsTheAttestationPolicyAndAFailureThatHoldsTheNode() {
+        String owner = http.login("olive", "password-olive", ownerProject);
+        String golden = "ab".repeat(32);
+        String node = http.post("/baremetal/v1/nodes", owner, Map.of("name", "rack2-attested", "driver", "fake-hardware",
+                "driver_info", Map.of("attestation", Map.of("pcrs", List.of(0, 7), "golden", Map.of("0", golden, "7", golden),
+                        "hash_algo", "sha256")))).expect(201).json().path("uuid").asText();
+        logIn("olive", "ui-owners");
+        browser.get(esi.url() + "/ui/#/node/" + node);
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("attestation-result")));
+        WebElement section = browser.findElement(By.id("attestation"));
+        assertThat(section.findElements(By.cssSelector("tr[data-pcr]"))).extracting(e -> e.getAttribute("data-pcr")).containsExactly("0", "7");
+        assertThat(section.getText()).contains(golden).contains("Not attested yet");
+        // What a failed quote leaves (the agent flow sets it; AgentLifecycleVirtualMachineTest proves that on a VM).
+        http.put("/baremetal/v1/nodes/" + node + "/maintenance", owner,
+                Map.of("reason", "Attestation failed: PCR 7 is " + "cd".repeat(32) + ", the golden value is " + golden)).expect(202);
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("attestation-result")));
+        assertThat(browser.findElement(By.id("attestation-result")).getText()).startsWith("Failed — in maintenance, held from lessees")
+                .contains("PCR 7 is " + "cd".repeat(32));
+        assertEveryControlHasALabel();
+        shot("08-owner-attestation");
+    }
+
+    @Test
     void aLesseeOfAnotherProjectSeesNoneOfIt() {
         String lessee = http.login("lena", "password-lena", lesseeProject);
         TestClient.Response offers = http.get("/lease/v1/offers?resource_uuid=" + bigNode, lessee).expect(200);
