@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,7 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.esi.cli.EsiCli;
 import org.esi.testing.MutableClock;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
@@ -182,8 +179,8 @@ class AgentLifecycleVirtualMachineTest {
         assertThat(countPattern(rootDisk)).isPositive();
         assertThat(countPattern(smallDisk)).isPositive();
         setAttestation(Map.of("0", "00".repeat(32), "7", "00".repeat(32)));
-        Run provide = esi(owner, List.of("node", "provide", node, "--timeout", FLOW.toSeconds() + "s"));
-        assertThat(provide.code()).as(provide.out()).isNotZero();
+        CliRun provide = esi(owner, List.of("node", "provide", node, "--timeout", FLOW.toSeconds() + "s"));
+        assertThat(provide.code()).as(provide.out() + provide.err()).isNotZero();
         JsonNode n = c.get("/baremetal/v1/nodes/" + node, owner).expect(200).json();
         assertThat(n.path("provision_state").asText()).as(n.toString() + "\n" + vm.diagnostics()).isEqualTo("clean failed");
         assertThat(n.path("maintenance").asBoolean()).isTrue();
@@ -257,9 +254,9 @@ class AgentLifecycleVirtualMachineTest {
 
         served.put("/images/bad.raw", wholeDiskImage());
         Path key = Files.writeString(dir.resolve("id.pub"), SSH_KEY + "\n");
-        Run r = esi(lessee, List.of("node", "deploy", node, "--image", imageUrl("bad.raw"), "--checksum", "sha256:" + "0".repeat(64),
+        CliRun r = esi(lessee, List.of("node", "deploy", node, "--image", imageUrl("bad.raw"), "--checksum", "sha256:" + "0".repeat(64),
                 "--ssh-key", key.toString(), "--timeout", FLOW.toSeconds() + "s"));
-        assertThat(r.code()).as(r.out()).isNotZero();
+        assertThat(r.code()).as(r.out() + r.err()).isNotZero();
         JsonNode n = c.get("/baremetal/v1/nodes/" + node, owner).expect(200).json();
         assertThat(n.path("provision_state").asText()).as(n.toString()).isEqualTo("deploy failed");
         assertThat(n.path("last_error").asText()).containsIgnoringCase("checksum");
@@ -328,23 +325,13 @@ class AgentLifecycleVirtualMachineTest {
 
     // --- helpers ---------------------------------------------------------------------------------------------
 
-    record Run(int code, String out) {}
-
-    Run esi(String token, List<String> args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Map<String, String> env = new HashMap<>();
-        env.put("ESI_URL", server.url());
-        env.put("ESI_TOKEN", token);
-        env.put("ESI_CONFIG_DIR", dir.resolve("cli").toString());
-        env.put("ESI_WAIT_INTERVAL_MS", "500");
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        int code = EsiCli.run(args.toArray(String[]::new), ps, ps, env);
-        return new Run(code, out.toString(StandardCharsets.UTF_8));
+    CliRun esi(String token, List<String> args) {
+        return CliRun.of(server.url(), dir.resolve("cli"), Map.of("ESI_TOKEN", token, "ESI_WAIT_INTERVAL_MS", "500"), args);
     }
 
     void ok(String token, String... args) {
-        Run r = esi(token, List.of(args));
-        assertThat(r.code()).as(String.join(" ", args) + ": " + r.out() + "\n" + vm.diagnostics()).isZero();
+        CliRun r = esi(token, List.of(args));
+        assertThat(r.code()).as(String.join(" ", args) + ": " + r.out() + r.err() + "\n" + vm.diagnostics()).isZero();
     }
 
     void setAttestation(Map<String, String> golden) {

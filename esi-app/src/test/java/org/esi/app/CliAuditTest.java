@@ -6,12 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.esi.cli.EsiCli;
@@ -37,16 +36,8 @@ class CliAuditTest {
         server.close();
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run esi(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Map<String, String> env = new HashMap<>();
-        env.put("ESI_URL", server.url());
-        env.put("ESI_CONFIG_DIR", config.toString());
-        int code = EsiCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), env);
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static CliRun esi(String... args) {
+        return CliRun.of(server.url(), config, Map.of(), List.of(args));
     }
 
     @Test
@@ -56,7 +47,7 @@ class CliAuditTest {
         server.client().send("POST", "/identity/v3/projects", server.adminToken(), Map.of("project", Map.of("name", "cli-audit")),
                 Map.of("X-OpenStack-Request-Id", rid)).expect(201);
 
-        Run list = esi("audit", "list", "--request-id", rid, "-f", "json");
+        CliRun list = esi("audit", "list", "--request-id", rid, "-f", "json");
         assertThat(list.code()).as(list.err()).isZero();
         JsonNode rows = new ObjectMapper().readTree(list.out());
         assertThat(rows).hasSize(1);
@@ -68,7 +59,7 @@ class CliAuditTest {
         // The login the CLI made is there too.
         assertThat(esi("audit", "list", "--route", "/identity/v3/auth/tokens", "--user", "admin").out()).contains("success");
 
-        Run ok = esi("audit", "verify");
+        CliRun ok = esi("audit", "verify");
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.out()).startsWith("OK: ").contains("records verified");
 
@@ -79,7 +70,7 @@ class CliAuditTest {
             st.executeUpdate("update audit_record set outcome = 'failed' where id = " + id);
             st.execute("alter table audit_record enable trigger audit_record_append_only");
         }
-        Run bad = esi("audit", "verify");
+        CliRun bad = esi("audit", "verify");
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("audit trail FAILED at record " + id + ":").contains("does not match its hash");
 

@@ -128,11 +128,7 @@ public final class LeaseService {
             recorded.clear(); // a retried attempt starts over
             Node node = r.node();
             Optional<Lease> parent = subLeaseParent(h, caller, node);
-            if (parent.isEmpty()) {
-                NodeFitness.broken(node).ifPresent(why -> {
-                    throw ApiException.conflict("Node " + node.uuid() + " cannot be offered: it " + why + ".");
-                });
-            }
+            NodeFitness.requireFit(node, parent, "offered");
             Instant start = r.start() != null ? r.start() : now;
             Instant end = r.end() != null ? r.end() : parent.map(Lease::endTime).orElse(LeaseTimes.FOREVER);
             requireOrder(start, end);
@@ -221,11 +217,7 @@ public final class LeaseService {
             recorded.clear(); // a retried attempt starts over
             Node node = r.node();
             Optional<Lease> parent = subLeaseParent(h, caller, node);
-            if (parent.isEmpty()) {
-                NodeFitness.broken(node).ifPresent(why -> {
-                    throw ApiException.conflict("Node " + node.uuid() + " cannot be offered: it " + why + ".");
-                });
-            }
+            NodeFitness.requireFit(node, parent, "leased");
             Instant start = r.start() != null ? r.start() : now;
             Instant end = r.end() != null ? r.end() : start.plus(defaultLength);
             if (r.end() != null) {

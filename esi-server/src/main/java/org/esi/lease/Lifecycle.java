@@ -153,26 +153,14 @@ public final class Lifecycle {
                             "err", "waiting for lease " + carried + " to hand node " + node.uuid() + " back", "now", LeaseStore.utc(now)));
                     return false;
                 }
-                int attempts = l.attempts() + 1;
-                store.updateLease(h, uuid, "status = :s, attempts = :a, due_at = :due, last_error = :err, updated_at = :now", Map.of(
-                        "s", LeaseStatus.WAIT_FULFILL.word(), "a", attempts, "due", LeaseStore.utc(now.plus(backoff(attempts))),
-                        "err", "node " + node.uuid() + " still carries lease " + carried + "; waiting for it to be handed back",
-                        "now", LeaseStore.utc(now)));
-                if (l.status() != LeaseStatus.WAIT_FULFILL) {
-                    recorded.add(event(h, "esi_leap.lease.fulfill.error", l, now));
-                }
+                recorded.addAll(retryFulfill(h, l, now,
+                        "node " + node.uuid() + " still carries lease " + carried + "; waiting for it to be handed back"));
                 return false;
             }
             Optional<String> unfit = l.parentLeaseUuid() == null ? NodeFitness.unfitForLessee(node) : Optional.empty();
             if (unfit.isPresent()) {
                 // Not wiped, not attested or broken: no lessee gets it until its owner or an operator mends it.
-                int attempts = l.attempts() + 1;
-                store.updateLease(h, uuid, "status = :s, attempts = :a, due_at = :due, last_error = :err, updated_at = :now", Map.of(
-                        "s", LeaseStatus.WAIT_FULFILL.word(), "a", attempts, "due", LeaseStore.utc(now.plus(backoff(attempts))),
-                        "err", "node " + node.uuid() + " " + unfit.get() + "; the lease starts once it is fit", "now", LeaseStore.utc(now)));
-                if (l.status() != LeaseStatus.WAIT_FULFILL) {
-                    recorded.add(event(h, "esi_leap.lease.fulfill.error", l, now));
-                }
+                recorded.addAll(retryFulfill(h, l, now, "node " + node.uuid() + " " + unfit.get() + "; the lease starts once it is fit"));
                 return false;
             }
             recorded.add(event(h, "esi_leap.lease.fulfill.start", l, now));
@@ -189,6 +177,15 @@ public final class Lifecycle {
             return end(uuid, Ending.CANCEL);
         }
         return done;
+    }
+
+    /** The lease cannot start yet: wait fulfill, retried with back-off; a fulfill.error event the first time. */
+    private List<Event> retryFulfill(Handle h, Lease l, Instant now, String why) {
+        int attempts = l.attempts() + 1;
+        store.updateLease(h, l.uuid(), "status = :s, attempts = :a, due_at = :due, last_error = :err, updated_at = :now", Map.of(
+                "s", LeaseStatus.WAIT_FULFILL.word(), "a", attempts, "due", LeaseStore.utc(now.plus(backoff(attempts))),
+                "err", why, "now", LeaseStore.utc(now)));
+        return l.status() != LeaseStatus.WAIT_FULFILL ? List.of(event(h, "esi_leap.lease.fulfill.error", l, now)) : List.of();
     }
 
     /** Whether a lease still on a node is on its way off it (its time is up, or it is being ended). */

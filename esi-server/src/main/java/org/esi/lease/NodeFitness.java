@@ -24,6 +24,18 @@ final class NodeFitness {
                 ? Optional.of("is in " + node.provisionState()) : Optional.empty());
     }
 
+    /**
+     * Refuses (409) to offer or lease out a node that is broken; a sub-lease's node is its parent
+     * lessee's to hand on, and the parent lease already got it fit.
+     */
+    static void requireFit(Node node, java.util.Optional<?> parentLease, String verb) {
+        if (parentLease.isEmpty()) {
+            broken(node).ifPresent(why -> {
+                throw org.esi.http.ApiException.conflict("Node " + node.uuid() + " cannot be " + verb + ": it " + why + ".");
+            });
+        }
+    }
+
     /** Why the node cannot be offered: in maintenance or failed (a busy node may be, its lease waits). */
     static Optional<String> broken(Node node) {
         if (node.maintenance()) {

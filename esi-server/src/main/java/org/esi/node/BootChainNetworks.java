@@ -77,10 +77,6 @@ public record BootChainNetworks(List<Cidr> networks) {
         return new BootChainNetworks(out);
     }
 
-    public boolean enabled() {
-        return !networks.isEmpty();
-    }
-
     public boolean allows(String address) {
         if (address == null || networks.isEmpty()) {
             return false;

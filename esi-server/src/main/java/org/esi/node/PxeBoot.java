@@ -86,19 +86,15 @@ public final class PxeBoot {
     }
 
     /**
-     * The node owning the port with this MAC, whatever its state (empty for an unknown MAC), and its
-     * current script URL when it has one to boot: what the MAC-addressed chain entry answers with.
+     * The node owning the port with this MAC (empty for an unknown MAC), and whether it has a boot to
+     * serve now: a token and a bootable state, as {@link #bootable} asks of a token URL.
      */
     Optional<Chain> byMac(String mac) {
         return store.portByAddress(mac).flatMap(p -> p.nodeUuid() == null ? Optional.empty() : store.node(p.nodeUuid()))
-                .map(n -> {
-                    Optional<String> token = store.jdbi().withHandle(h -> h.createQuery(
-                                    "select boot_token from node where uuid = :u and boot_token is not null")
-                            .bind("u", n.uuid()).mapTo(String.class).findOne());
-                    return new Chain(n, token.filter(t -> BOOTABLE_STATES.contains(n.provisionState())));
-                });
+                .map(n -> new Chain(n, BOOTABLE_STATES.contains(n.provisionState()) && store.jdbi().withHandle(h -> h.createQuery(
+                                "select boot_token is not null from node where uuid = :u").bind("u", n.uuid()).mapTo(Boolean.class).one())));
     }
 
-    /** A node found by MAC and its boot token, present only while it has something to PXE-boot. */
-    record Chain(Node node, Optional<String> token) {}
+    /** A node found by MAC, and whether it has something to PXE-boot now. */
+    record Chain(Node node, boolean bootable) {}
 }

@@ -18,7 +18,6 @@ public final class PxeBootRoutes {
     public static final String SCRIPT_PATH = "/boot/{node}/{token}/boot.ipxe";
     /** One static DHCP boot file for every node: it chains to the by-MAC entry with iPXE's own ${mac}. */
     public static final String CHAIN_PATH = "/boot/chain.ipxe";
-    public static final String BY_MAC_PATH = "/boot/by-mac/{mac}/boot.ipxe";
     private static final java.util.regex.Pattern MAC = java.util.regex.Pattern.compile("([0-9a-f]{2}[:-]){5}[0-9a-f]{2}");
 
     private final PxeBoot boot;
@@ -35,7 +34,7 @@ public final class PxeBootRoutes {
 
     public void register(HttpApi api) {
         api.get(SCRIPT_PATH, Access.anonymous(), this::script);
-        // BY_MAC_PATH has SCRIPT_PATH's shape (node "by-mac", token the MAC): script() serves both.
+        // /boot/by-mac/{mac}/boot.ipxe has SCRIPT_PATH's shape (node "by-mac", token the MAC): script() serves both.
         api.get(CHAIN_PATH, Access.anonymous(), this::chain);
     }
 
@@ -59,12 +58,11 @@ public final class PxeBootRoutes {
         if (chain.isEmpty()) {
             throw ApiException.notFound("No boot script here: the MAC is not a node's.");
         }
-        Optional<Node> node = chain.get().token().flatMap(t -> boot.bootable(chain.get().node().uuid(), t));
-        if (node.isEmpty()) {
+        if (!chain.get().bootable()) {
             call.ctx().header("Cache-Control", "no-store").contentType("text/plain; charset=utf-8").result("#!ipxe\nexit\n");
             return;
         }
-        serve(call, node.get());
+        serve(call, chain.get().node());
     }
 
     private void requireChainAllowed(Call call) {

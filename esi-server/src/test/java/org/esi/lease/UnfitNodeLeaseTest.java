@@ -44,6 +44,12 @@ class UnfitNodeLeaseTest {
         assertThat(r.body()).contains("maintenance").contains("PCR 7 differs");
         JsonNode offers = http.get("/lease/v1/offers?resource_uuid=" + node, s.ownerToken()).expect(200).json().path("offers");
         assertThat(offers).isEmpty();
+        // Nor leased out directly.
+        String lesseeProject = server.createProject("unfit-direct", null);
+        TestClient.Response direct = http.post("/lease/v1/leases", s.ownerToken(), Map.of("resource_uuid", node, "project_id", lesseeProject));
+        direct.expect(409);
+        assertThat(direct.body()).contains("cannot be leased").contains("maintenance");
+        assertThat(http.get("/lease/v1/leases?resource_uuid=" + node, s.ownerToken()).expect(200).json().path("leases")).isEmpty();
         http.delete("/baremetal/v1/nodes/" + node + "/maintenance", s.ownerToken()).expect(202);
         http.post("/lease/v1/offers", s.ownerToken(), Map.of("resource_uuid", node)).expect(201);
     }
