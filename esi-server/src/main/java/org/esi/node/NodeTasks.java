@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import org.esi.event.EventStore;
+import org.esi.http.ApiException;
 import org.esi.spi.BmcException;
 import org.esi.spi.BmcSession;
 import org.esi.spi.BootDevice;
@@ -68,6 +69,49 @@ public final class NodeTasks implements AutoCloseable {
         this.loop = new Thread(this::run, "esi-node-tasks");
         this.loop.setDaemon(true);
         this.nextPowerSync = clock.instant().plus(powerSyncInterval);
+    }
+
+    /**
+     * Records a provision request for the background runner: the node moves to the verb's working state at once
+     * (202 for the routes), guarded by its current state and no reservation, so a request never lands on a node
+     * that another worker is driving. {@code addInstanceInfo} (may be null) is merged into instance_info first,
+     * as a PATCH of it would; the agent's checks see it. Used by the Ironic routes and by cluster pools.
+     */
+    public void requestProvision(Node node, String verb, ObjectNode body, ObjectNode addInstanceInfo) {
+        if (node.maintenance()) {
+            throw ApiException.badRequest("Node " + node.uuid() + " is in maintenance mode; take it out of maintenance first");
+        }
+        ProvisionStateMachine.Transition t = ProvisionStateMachine.transition(node.provisionState(), verb).orElseThrow(() ->
+                ApiException.badRequest("The requested action \"" + verb + "\" can not be performed on node \"" + node.uuid()
+                        + "\" while it is in state \"" + node.provisionState() + "\". Allowed from there: "
+                        + String.join(", ", ProvisionStateMachine.verbsFrom(node.provisionState()))));
+        ObjectNode info = node.instanceInfo().deepCopy();
+        if (addInstanceInfo != null) {
+            info.setAll(addInstanceInfo);
+        }
+        Node seen = addInstanceInfo == null ? node : node.withInstanceInfo(info);
+        // The agent's checks (step lists, image and checksum of an agent deploy) come before anything changes.
+        ObjectNode flow = agent.accept(seen, ProvisionStateMachine.canonicalVerb(verb), body);
+        if (body.hasNonNull("configdrive")) {
+            info.set("configdrive", body.get("configdrive"));
+        }
+        String newInfo = body.hasNonNull("configdrive") || addInstanceInfo != null ? info.toString() : null;
+        int changed = store.jdbi().withHandle(h -> h.createUpdate("""
+                        update node set provision_state = :working, target_provision_state = :done, last_error = null,
+                          instance_info = coalesce(cast(:info as jsonb), instance_info), provision_updated_at = :now, updated_at = :now,
+                          driver_internal_info = (driver_internal_info - cast(:drop as text[])) || cast(:flow as jsonb)
+                        where uuid = :u and provision_state = :from and reservation is null""")
+                .bind("working", t.working()).bind("done", t.done()).bind("info", newInfo)
+                .bind("drop", InBandAgent.FLOW_KEYS.toArray(new String[0])).bind("flow", flow.toString())
+                .bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).bind("from", node.provisionState()).execute());
+        if (changed == 0) {
+            throw locked(node);
+        }
+        wake();
+    }
+
+    static ApiException locked(Node node) {
+        return ApiException.conflict("Node " + node.uuid() + " is locked by another operation in progress; try again when it has finished");
     }
 
     /** The in-band agent this runner hands flows to (the provision routes and the hand-back ask it too). */
