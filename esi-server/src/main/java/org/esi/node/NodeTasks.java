@@ -20,6 +20,7 @@ import org.esi.spi.BootSetting;
 import org.esi.spi.HardwareInventory;
 import org.esi.spi.PowerAction;
 import org.esi.spi.PowerState;
+import org.esi.persistence.BackgroundLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,15 +44,11 @@ public final class NodeTasks implements AutoCloseable {
     private final PxeBoot pxe;
     private final InBandAgent agent;
     private final Clock clock;
-    private final org.esi.persistence.OutageLog outages = new org.esi.persistence.OutageLog(log, "Node tasks and power sync", Clock.systemUTC());
     private final String instanceId;
     private final Semaphore bmcSlots;
     private final Duration powerSyncInterval;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final Object monitor = new Object();
-    private volatile boolean running = true;
-    private volatile boolean woken;
-    private final Thread loop;
+    private final BackgroundLoop loop;
     private Instant nextPowerSync;
 
     public NodeTasks(NodeStore store, NodeService nodes, DriverRegistry drivers, EventStore events, PxeBoot pxe, InBandAgent agent,
@@ -66,8 +63,7 @@ public final class NodeTasks implements AutoCloseable {
         this.instanceId = "esi-" + UUID.randomUUID().toString().substring(0, 8);
         this.bmcSlots = new Semaphore(maxConcurrent);
         this.powerSyncInterval = powerSyncInterval;
-        this.loop = new Thread(this::run, "esi-node-tasks");
-        this.loop.setDaemon(true);
+        this.loop = new BackgroundLoop("esi-node-tasks", "Node tasks and power sync", log, Clock.systemUTC(), this::round);
         this.nextPowerSync = clock.instant().plus(powerSyncInterval);
     }
 
@@ -124,41 +120,16 @@ public final class NodeTasks implements AutoCloseable {
     }
 
     public void wake() {
-        synchronized (monitor) {
-            woken = true;
-            monitor.notifyAll();
-        }
+        loop.wake();
     }
 
-    private void run() {
-        while (running) {
-            try {
-                dispatchPending();
-                if (!clock.instant().isBefore(nextPowerSync)) {
-                    nextPowerSync = clock.instant().plus(powerSyncInterval);
-                    syncPowerStates();
-                }
-                outages.succeeded();
-                synchronized (monitor) {
-                    if (!woken) {
-                        monitor.wait(1000);
-                    }
-                    woken = false;
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (Throwable t) {
-                if (!outages.absorbed(t)) {
-                    log.error("Node task loop failed; continuing", t);
-                }
-                // Without a pause a database that refuses at once would spin this loop.
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+    private Duration round() {
+        dispatchPending();
+        if (!clock.instant().isBefore(nextPowerSync)) {
+            nextPowerSync = clock.instant().plus(powerSyncInterval);
+            syncPowerStates();
         }
+        return Duration.ofSeconds(1);
     }
 
     /** Reserves every node with pending work it can get and starts that work. */
@@ -397,7 +368,7 @@ public final class NodeTasks implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
-                    if (!outages.absorbed(e)) {
+                    if (!loop.outages().absorbed(e)) {
                         log.warn("Power sync of node {} failed", n.uuid(), e);
                     }
                 }
@@ -420,8 +391,7 @@ public final class NodeTasks implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        loop.interrupt();
+        loop.close();
         executor.shutdownNow();
     }
 }
