@@ -22,6 +22,11 @@ public record Deployment(String imageUrl, String imageChecksum, String userData,
         sshKeys = List.copyOf(sshKeys);
     }
 
+    /** Boots {@code isoUrl} as it is (an ISO made for this deploy, such as a discovery ISO). */
+    public static Deployment bootIso(String isoUrl) {
+        return new Deployment(null, null, null, List.of(), isoUrl);
+    }
+
     public static Deployment parse(JsonNode node) {
         if (node == null || !node.isObject()) {
             throw ApiException.badRequest("deploy must be an object: {\"image_url\", \"image_checksum\", \"user_data\", \"ssh_keys\"} or {\"boot_iso_url\"}");
@@ -87,7 +92,11 @@ public record Deployment(String imageUrl, String imageChecksum, String userData,
                 info.put("image_checksum", imageChecksum);
             }
         } else {
+            // The node boots the ISO itself (virtual media, or iPXE's sanboot of image_source); the ramdisk deploy
+            // interface keeps the in-band agent from writing it to disk.
             info.put("boot_iso", bootIsoUrl);
+            info.put("image_source", bootIsoUrl);
+            info.put("deploy_interface", "ramdisk");
         }
         return info;
     }

@@ -44,8 +44,15 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
     private final EventStore events;
     private final Clock clock;
     private final BackgroundLoop loop;
+    private final MemberSetup setup;
 
     public PoolReconciler(PoolService pools, NodeTasks nodeTasks, NetworkService networks, EventStore events, Clock clock) {
+        this(pools, nodeTasks, networks, events, clock, MemberSetup.NONE);
+    }
+
+    /** With {@code setup} for the pools that ask for more than a deploy (OpenShift). */
+    public PoolReconciler(PoolService pools, NodeTasks nodeTasks, NetworkService networks, EventStore events, Clock clock, MemberSetup setup) {
+        this.setup = setup;
         this.pools = pools;
         this.store = pools.store();
         this.leases = pools.leases();
@@ -58,6 +65,7 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
             return ROUND;
         });
         pools.onChange(this::wake);
+        pools.beforeRelease(setup::beforeRelease);
         nodeTasks.onWorkDone(this::wake); // a member's node finished deploying, or was wiped
     }
 
@@ -111,19 +119,23 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
             }
             Instant now = clock.instant();
             List<PoolMember> members = store.members(h, uuid);
+            MemberSetup.Round round = setup.begin(h, p, now);
             List<PoolMember> live = new ArrayList<>();
             for (PoolMember m : members) {
                 if (!m.leaseStatus().live()) {
                     store.deleteMember(h, m.leaseUuid()); // its lease is over: the node went back to its owner, wiped
                     continue;
                 }
-                live.add(step(h, p, m, now, after));
+                live.add(step(h, p, m, now, after, round));
             }
             if (p.deleting()) {
                 if (live.isEmpty()) {
                     store.delete(h, uuid);
                 }
                 return;
+            }
+            if (round != null) {
+                round.end(live);
             }
             List<PoolMember> counting = live.stream().filter(m -> m.status().counts()).toList();
             int missing = p.desiredSize() - counting.size();
@@ -137,7 +149,7 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
     }
 
     /** One member's step; returns the member as it now is. */
-    private PoolMember step(Handle h, Pool p, PoolMember m, Instant now, After after) {
+    private PoolMember step(Handle h, Pool p, PoolMember m, Instant now, After after, MemberSetup.Round round) {
         if (m.leaseEnding() != null && m.status().counts()) {
             // Someone ended the lease outside the pool (the owner, the admin, ESI-Leap's API): it is on its way out.
             return set(h, m, MemberStatus.RELEASING, "the lease is ending (" + m.leaseEnding() + ")", now);
@@ -150,11 +162,11 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
                 if (m.leaseStatus() != LeaseStatus.ACTIVE) {
                     yield m;
                 }
-                yield deploy(h, p, m, now, after);
+                yield deploy(h, p, m, now, after, round);
             }
             case DEPLOYING -> {
                 if ("active".equals(m.provisionState())) {
-                    yield set(h, m, MemberStatus.READY, null, now);
+                    yield round == null ? set(h, m, MemberStatus.READY, null, now) : progress(h, p, m, round.progress(m), now, after);
                 }
                 if ("deploy failed".equals(m.provisionState()) || "error".equals(m.provisionState())) {
                     yield fail(h, p, m, "deploy failed: " + (m.nodeLastError() == null ? "no reason given" : m.nodeLastError()), now, after);
@@ -185,12 +197,25 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
     }
 
     /** Attaches the pool's networks and asks for the deploy; the node moves to deploying at once (or the member fails). */
-    private PoolMember deploy(Handle h, Pool p, PoolMember m, Instant now, After after) {
+    /** A deployed member as the pool's setup sees it: ready, still waiting (the reason is written when it changes), or failed. */
+    private PoolMember progress(Handle h, Pool p, PoolMember m, MemberSetup.Progress progress, Instant now, After after) {
+        return switch (progress.status()) {
+            case READY -> set(h, m, MemberStatus.READY, null, now);
+            case FAILED -> fail(h, p, m, progress.reason(), now, after);
+            default -> java.util.Objects.equals(m.reason(), progress.reason()) ? m : set(h, m, MemberStatus.DEPLOYING, progress.reason(), now);
+        };
+    }
+
+    private PoolMember deploy(Handle h, Pool p, PoolMember m, Instant now, After after, MemberSetup.Round round) {
         if (!"available".equals(m.provisionState())) {
             // Asked already (a round whose commit was lost), or the node is busy being something else.
             boolean asked = m.provisionState() != null && (m.provisionState().startsWith("deploy") || m.provisionState().equals("wait call-back")
                     || m.provisionState().equals("active"));
             return asked ? set(h, m, MemberStatus.DEPLOYING, null, now) : m; // else e.g. still cleaning after its previous lease: wait
+        }
+        Deployment deployment = round == null ? p.deploy() : round.deployment(m);
+        if (deployment == null) {
+            return m; // the setup cannot say yet what the member boots
         }
         try {
             for (Pool.PoolNetwork n : p.networks()) {
@@ -200,7 +225,7 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
                         null, null));
             }
             Node node = leases.nodes().find(m.nodeUuid().toString());
-            nodeTasks.requestProvision(node, "active", p.deploy().provisionBody(node.uuid(), node.name()), p.deploy().instanceInfo());
+            nodeTasks.requestProvision(node, "active", deployment.provisionBody(node.uuid(), node.name()), deployment.instanceInfo());
             return set(h, m, MemberStatus.DEPLOYING, null, now);
         } catch (ApiException e) {
             return fail(h, p, m, "deploy could not start: " + e.getMessage(), now, after);

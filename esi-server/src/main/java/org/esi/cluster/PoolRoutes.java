@@ -19,11 +19,13 @@ import org.esi.http.HttpApi;
 import org.esi.http.Jsons;
 import org.esi.lease.LeaseTimes;
 import org.esi.network.NetworkService;
+import org.esi.cluster.openshift.OpenShiftOption;
+import org.esi.cluster.openshift.OpenShiftSettings;
 
 /** {@code /cluster/v1}: pools of leased machines (clusters.md). A second face over {@link PoolService}. */
 public final class PoolRoutes {
     private static final Set<String> CREATE = Set.of("name", "resource_class", "properties", "min_size", "max_size", "desired_size",
-            "lease_duration", "renew_before", "deploy", "networks", "labels");
+            "lease_duration", "renew_before", "deploy", "networks", "labels", OpenShiftOption.FIELD);
     private static final Set<String> PATCH = Set.of("min_size", "max_size", "desired_size", "lease_duration", "renew_before", "labels");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Duration DEFAULT_LEASE = Duration.ofDays(1);
@@ -32,11 +34,18 @@ public final class PoolRoutes {
     private final PoolService pools;
     private final NetworkService networks;
     private final Clock clock;
+    private final OpenShiftOption openshift;
 
     public PoolRoutes(PoolService pools, NetworkService networks, Clock clock) {
+        this(pools, networks, clock, null);
+    }
+
+    /** With {@code openshift} (null: pools cannot have the option). */
+    public PoolRoutes(PoolService pools, NetworkService networks, Clock clock, OpenShiftOption openshift) {
         this.pools = pools;
         this.networks = networks;
         this.clock = clock;
+        this.openshift = openshift;
     }
 
     public void register(HttpApi api) {
@@ -65,14 +74,15 @@ public final class PoolRoutes {
         int max = requireInt(body, "max_size");
         int min = optInt(body, "min_size", 0);
         int desired = optInt(body, "desired_size", min);
-        Deployment deploy = Deployment.parse(body.get("deploy"));
+        OpenShiftSettings os = openShift(body, name);
+        Deployment deploy = os != null ? Deployment.bootIso(os.apiUrl()) : Deployment.parse(body.get("deploy"));
         String project = call.caller().projectId();
         java.time.Instant now = clock.instant();
         Pool p = new Pool(UUID.randomUUID(), name, project, rc, properties(body.get("properties")), min, max, desired,
                 duration(body, "lease_duration", DEFAULT_LEASE), duration(body, "renew_before", DEFAULT_RENEW), deploy,
                 networks(body.get("networks"), project), labels(body.get("labels")), null, null, false, now, now);
-        Pool made = pools.create(p);
-        call.ctx().status(201).json(PoolJson.pool(made, pools.members(made)));
+        Pool made = os == null ? pools.create(p) : pools.create(p, h -> openshift.insert(h, p.uuid(), os));
+        call.ctx().status(201).json(view(made));
     }
 
     private void list(Call call) {
@@ -80,7 +90,7 @@ public final class PoolRoutes {
         call.authorize(Map.of());
         List<Object> out = new ArrayList<>();
         for (Pool p : pools.visible(call.caller())) {
-            out.add(PoolJson.pool(p, pools.members(p)));
+            out.add(view(p));
         }
         call.ctx().json(Map.of("pools", out));
     }
@@ -93,7 +103,7 @@ public final class PoolRoutes {
 
     private void show(Call call) {
         Pool p = visible(call);
-        call.ctx().json(PoolJson.pool(p, pools.members(p)));
+        call.ctx().json(view(p));
     }
 
     private void patch(Call call) {
@@ -105,7 +115,7 @@ public final class PoolRoutes {
                 body.has("renew_before") ? duration(body, "renew_before", null) : null,
                 body.has("labels") ? labels(body.get("labels")) : null);
         Pool changed = pools.change(p, c, "changed by " + call.caller().userName());
-        call.ctx().json(PoolJson.pool(changed, pools.members(changed)));
+        call.ctx().json(view(changed));
     }
 
     private void delete(Call call) {
@@ -136,6 +146,42 @@ public final class PoolRoutes {
             out.add(m);
         }
         call.ctx().json(Map.of("history", out));
+    }
+
+    /** The pool's JSON; an OpenShift pool's with its (masked) option, and the discovery ISO as what it boots. */
+    private Map<String, Object> view(Pool p) {
+        Map<String, Object> m = PoolJson.pool(p, pools.members(p));
+        if (openshift != null) {
+            openshift.describe(p.uuid()).ifPresent(o -> {
+                Map<String, Object> iso = new LinkedHashMap<>();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> ai = (Map<String, Object>) o.get("assisted_installer");
+                iso.put("infra_env_id", ai.get("infra_env_id"));
+                m.put("deploy", Map.of("discovery_iso", iso));
+                m.put(OpenShiftOption.FIELD, o);
+                if (m.get("last_error") == null) {
+                    m.put("last_error", o.get("last_error"));
+                }
+            });
+        }
+        return m;
+    }
+
+    /** The {@code openshift} block, checked, or null when the pool has none; with it the pool boots the discovery ISO. */
+    private OpenShiftSettings openShift(ObjectNode body, String name) {
+        JsonNode block = body.get(OpenShiftOption.FIELD);
+        if (block == null || block.isNull()) {
+            return null;
+        }
+        if (openshift == null) {
+            throw ApiException.badRequest("openshift pools are not available on this service");
+        }
+        OpenShiftSettings os = openshift.parse(block, name);
+        JsonNode deploy = body.get("deploy");
+        if (deploy != null && !deploy.isNull()) {
+            throw ApiException.badRequest("An openshift pool's members boot the Assisted Installer's discovery ISO: leave deploy out");
+        }
+        return os;
     }
 
     // --- parsing

@@ -41,6 +41,7 @@ public final class PoolService {
     private final Clock clock;
     private final Duration maxLease;
     private volatile Runnable wake = () -> { };
+    private volatile java.util.function.Predicate<UUID> beforeRelease = lease -> true;
 
     public PoolService(PoolStore store, LeaseService leases, Clock clock, Duration maxLease) {
         this.store = store;
@@ -60,6 +61,11 @@ public final class PoolService {
     /** The reconciler to nudge after a change, so members move at once rather than at its next round. */
     void onChange(Runnable wake) {
         this.wake = wake;
+    }
+
+    /** Asked before a member's lease is ended (false: not yet, the reconciler asks again); see {@link MemberSetup#beforeRelease}. */
+    void beforeRelease(java.util.function.Predicate<UUID> gate) {
+        this.beforeRelease = gate;
     }
 
     // --- look-ups
@@ -93,6 +99,11 @@ public final class PoolService {
 
     /** A new pool as asked; its first {@code desiredSize} members are claimed with it, or the pool is not made (409). */
     public Pool create(Pool p) {
+        return create(p, h -> { });
+    }
+
+    /** The same, with {@code alongside} written in the pool's creating transaction (a pool option's own rows). */
+    public Pool create(Pool p, java.util.function.Consumer<Handle> alongside) {
         requireTerms(p.leaseDuration(), p.renewBefore());
         requireSizes(p.minSize(), p.desiredSize(), p.maxSize());
         List<Event> recorded = new ArrayList<>();
@@ -100,6 +111,7 @@ public final class PoolService {
             leases.inBookingTransaction(h -> {
                 recorded.clear();
                 store.insert(h, p);
+                alongside.accept(h);
                 claim(h, p, p.desiredSize(), List.of(), recorded);
                 store.recordScale(h, p.uuid(), 0, p.desiredSize(), "created", p.createdAt());
                 return null;
@@ -319,10 +331,14 @@ public final class PoolService {
     /** After commit: the released members' leases end (the lifecycle wipes the nodes), the events go out. */
     void finish(List<Event> recorded, List<UUID> release) {
         leases.lifecycle().publish(recorded);
+        int ended = 0;
         for (UUID lease : release) {
-            endLease(lease);
+            if (beforeRelease.test(lease)) { // else it stays releasing and is asked again next round
+                endLease(lease);
+                ended++;
+            }
         }
-        if (!recorded.isEmpty() || !release.isEmpty()) {
+        if (!recorded.isEmpty() || ended > 0) {
             // Something moved: the next step may be due now. Not otherwise, or the reconciler, which ends every
             // round here, would wake itself for ever instead of once a second.
             wake.run();

@@ -252,8 +252,15 @@ public final class EsiServer implements AutoCloseable {
             scheduler = new LifecycleScheduler(leaseStore, lifecycle, clock, 4, database::dedicatedConnection);
             var pools = new org.esi.cluster.PoolService(new org.esi.cluster.PoolStore(database.jdbi(), json), leases, clock,
                     config.leaseMaxLength());
-            new org.esi.cluster.PoolRoutes(pools, networks, clock).register(api);
-            poolReconciler = new org.esi.cluster.PoolReconciler(pools, nodeTasks, networks, events, clock);
+            var openshiftStore = new org.esi.cluster.openshift.OpenShiftStore(database.jdbi());
+            var assistedHttp = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                    .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+            var openshiftMembers = new org.esi.cluster.openshift.OpenShiftMembers(openshiftStore, nodeStore, secrets,
+                    new org.esi.cluster.openshift.SsoTokens(assistedHttp, json, java.time.InstantSource.system(), Duration.ofSeconds(20)),
+                    assistedHttp, json, Duration.ofSeconds(20), java.time.InstantSource.system());
+            new org.esi.cluster.PoolRoutes(pools, networks, clock,
+                    new org.esi.cluster.openshift.OpenShiftOption(openshiftStore, secrets, json)).register(api);
+            poolReconciler = new org.esi.cluster.PoolReconciler(pools, nodeTasks, networks, events, clock, openshiftMembers);
             lateListeners.add(poolReconciler);
 
             api.install(app);
