@@ -135,10 +135,15 @@ class RouteBadInputTest {
         VALID.put("PUT /network/v2.0/trunks/{id}", Map.of("trunk", Map.of("name", "never-renamed")));
         VALID.put("PUT /network/v2.0/trunks/{id}/add_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport"),
                 "segmentation_type", "vlan", "segmentation_id", 100))));
+        // Both deploy and openshift, so that every field (the openshift block's too) is fuzzed and yet no variant can make a
+        // pool (a pool has one or the other): nothing ever calls the Assisted Installer, which would be at 127.0.0.1:9 anyway.
         VALID.put("POST /cluster/v1/pools", Map.of("name", "never-created", "resource_class", "baremetal", "max_size", 2,
                 "properties", List.of("cpus>=1"), "lease_duration", "P1D", "renew_before", "PT1H",
                 "deploy", Map.of("image_url", "http://192.0.2.1/never.img", "user_data", "#cloud-config"),
-                "networks", List.of(Map.of("network", "bad-input-net")), "labels", Map.of("k", "v")));
+                "networks", List.of(Map.of("network", "bad-input-net")), "labels", Map.of("k", "v"),
+                "openshift", Map.of("api_url", "http://127.0.0.1:9/api/assisted-install", "token_url", "http://127.0.0.1:9/token",
+                        "offline_token", "never-used-offline-token", "pull_secret", "{\"auths\":{}}", "name", "never-created",
+                        "openshift_version", "4.16", "base_dns_domain", "example.com")));
         VALID.put("PATCH /cluster/v1/pools/{id}", Map.of("max_size", 3, "renew_before", "PT2H", "labels", Map.of("k", "w")));
         VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
@@ -759,7 +764,7 @@ class RouteBadInputTest {
         return snapshotOf(List.of("project", "esi_user", "role_assignment", "token", "node", "port", "booking", "offer", "lease",
                 "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
                 "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip",
-                "pool", "pool_member", "pool_scale"));
+                "pool", "pool_member", "pool_scale", "pool_openshift"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {
