@@ -17,6 +17,8 @@ create table pool_openshift (
     infra_env_id          text,
     cluster_status        text,
     install_requested     boolean not null default false,
+    -- day 1 done: the cluster was opened to more workers (allow-add-workers), which are then installed one by one
+    adding_workers        boolean not null default false,
     last_error            text,
     retry_at              timestamptz,
     failures              integer not null default 0

@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  * token endpoint at {@code /token} that exchanges the one offline token it knows for access tokens of a short life,
  * answering 401 to any call made with an expired (or revoked) one. It keeps clusters, infra-envs and hosts in memory
  * and moves them along as the real service would, quickly: a day-1 cluster is {@code ready} once all its hosts are
- * {@code known}, and {@code installed} a moment after its install; a day-2 host is {@code added-to-existing-cluster}
+ * {@code known}, and {@code installed} a moment after its install (then {@code allow-add-workers} makes it take more,
+ * host by host); a day-2 host is {@code added-to-existing-cluster}
  * a moment after its install.
  *
  * <p>No discovery agent boots on fake hardware, so the test plays it: {@link #registerHost} is what a node's agent
@@ -158,6 +159,7 @@ final class AssistedInstallerStandIn implements AutoCloseable {
 
     private static final Pattern CLUSTER = Pattern.compile("/v2/clusters/([^/]+)");
     private static final Pattern CLUSTER_INSTALL = Pattern.compile("/v2/clusters/([^/]+)/actions/install");
+    private static final Pattern ALLOW_ADD_WORKERS = Pattern.compile("/v2/clusters/([^/]+)/actions/allow-add-workers");
     private static final Pattern IMAGE_URL = Pattern.compile("/v2/infra-envs/([^/]+)/downloads/image-url");
     private static final Pattern HOSTS = Pattern.compile("/v2/infra-envs/([^/]+)/hosts");
     private static final Pattern HOST = Pattern.compile("/v2/infra-envs/([^/]+)/hosts/([^/]+)");
@@ -241,6 +243,18 @@ final class AssistedInstallerStandIn implements AutoCloseable {
                         h.put("status", "installing");
                     }
                 }
+                status[0] = 202;
+                return c.deepCopy();
+            }
+        }
+        if (method.equals("POST") && (m = ALLOW_ADD_WORKERS.matcher(path)).matches()) {
+            synchronized (this) {
+                ObjectNode c = cluster(m.group(1));
+                if (!"installed".equals(c.path("status").asText())) {
+                    status[0] = 409;
+                    return error(409, "Cluster " + m.group(1) + " is " + c.path("status").asText() + ": only an installed cluster takes workers");
+                }
+                c.put("kind", "AddHostsCluster").put("status", "adding-hosts");
                 status[0] = 202;
                 return c.deepCopy();
             }

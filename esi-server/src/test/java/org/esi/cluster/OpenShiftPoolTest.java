@@ -164,7 +164,8 @@ class OpenShiftPoolTest {
         JsonNode cluster = ai.clusters().get(0);
         assertThat(cluster.path("name").asText()).isEqualTo("ocp");
         assertThat(cluster.path("high_availability_mode").asText()).isEqualTo("Full");
-        assertThat(cluster.path("status").asText()).isEqualTo("installed");
+        assertThat(cluster.path("status").asText()).isEqualTo("adding-hosts"); // installed, then opened to more workers
+        assertThat(ai.count("POST", "/v2/clusters/[^/]+/actions/allow-add-workers")).isEqualTo(1);
         assertThat(ai.infraEnvs()).hasSize(1);
         assertThat(ai.infraEnvs().get(0).path("cluster_id").asText()).isEqualTo(cluster.path("id").asText());
         assertThat(ai.count("POST", "/v2/clusters/[^/]+/actions/install")).isEqualTo(1);
@@ -196,7 +197,21 @@ class OpenShiftPoolTest {
         JsonNode shown = bed.http.get("/cluster/v1/pools/ocp", bed.lessee).expect(200).json();
         assertThat(shown.path("openshift").path("assisted_installer").path("cluster_id").asText()).isEqualTo(cluster.path("id").asText());
         assertThat(shown.path("openshift").path("assisted_installer").path("cluster_status").asText()).isEqualTo("installed");
+        assertThat(shown.path("openshift").path("assisted_installer").path("adding_workers").asBoolean()).isTrue();
         assertThat(shown.path("deploy").path("discovery_iso").path("infra_env_id").asText()).isEqualTo(ai.infraEnvs().get(0).path("id").asText());
+
+        // Growing after day 1: the new member's host is installed as a worker of the installed cluster.
+        String fourth = machine("ocp-4", "52:54:00:0c:00:04");
+        bed.http.patch("/cluster/v1/pools/ocp", bed.lessee, Map.of("desired_size", 4)).expect(200);
+        ready = bed.awaitMembers("ocp", m -> m.size() == 4 && PoolTestbed.count(m, "ready") == 4);
+        assertThat(ai.count("POST", "/v2/infra-envs/[^/]+/hosts/[^/]+/actions/install")).isEqualTo(1);
+        assertThat(ai.count("POST", "/v2/clusters/[^/]+/actions/install")).isEqualTo(1);
+        assertThat(ai.hosts()).filteredOn(h -> h.path("requested_hostname").asText().equals("ocp-4"))
+                .singleElement().satisfies(h -> {
+                    assertThat(h.path("role").asText()).isEqualTo("worker");
+                    assertThat(h.path("status").asText()).isEqualTo("added-to-existing-cluster");
+                });
+        assertThat(ready.toString()).contains(fourth);
 
         // Tokens: refreshed before they ran out and after the revocation; a call with an expired one never got through.
         Thread.sleep(TOKEN_LIFE.toMillis());
@@ -210,7 +225,7 @@ class OpenShiftPoolTest {
         Map<String, String> atDeletion = leaseAtDeletion();
         String gone = ready.get(0).path("node_uuid").asText();
         bed.http.delete("/cluster/v1/pools/ocp/members/" + gone, bed.lessee).expect(204);
-        bed.awaitMembers("ocp", m -> m.size() == 2 && !m.toString().contains(gone));
+        bed.awaitMembers("ocp", m -> m.size() == 3 && !m.toString().contains(gone));
         assertThat(atDeletion).containsEntry(gone, "active");
         assertThat(ai.deletedMacs).containsExactly(macs.get(gone));
         assertThat(leaseOf(gone)).isEqualTo("none");

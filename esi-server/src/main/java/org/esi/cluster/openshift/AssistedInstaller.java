@@ -58,6 +58,11 @@ public final class AssistedInstaller {
         return call("POST", "/v2/clusters/" + clusterId + "/actions/install", null, 202);
     }
 
+    /** TransformClusterToDay2: an installed cluster takes more workers, each installed with {@link #installHost}. */
+    public JsonNode allowAddWorkers(String clusterId) throws AssistedInstallerException {
+        return call("POST", "/v2/clusters/" + clusterId + "/actions/allow-add-workers", null, 202);
+    }
+
     /** RegisterInfraEnv: what the discovery ISO is made of. */
     public JsonNode registerInfraEnv(ObjectNode params) throws AssistedInstallerException {
         return call("POST", "/v2/infra-envs", params, 201);

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * existing one imported (day 2), and an infra-env made for it. Each member boots a fresh URL of the infra-env's
  * discovery ISO; its discovery agent registers a host, found by MAC (the host inventory's interfaces against the
  * node's ports). Day 1: once {@code desired_size} hosts are known, roles and hostnames are set and the cluster is
- * installed; members are ready when it is. Day 2: each host is bound (if it is not), named and installed as a
+ * installed; members are ready when it is, and the cluster is then opened to more workers. Day 2 (and members added
+ * to a day-1 cluster after its install): each host is bound (if it is not), named and installed as a
  * worker; its member is ready once the host is {@code added-to-existing-cluster}. Before a member's lease ends,
  * its host is deleted from the Assisted Installer.
  *
@@ -222,9 +223,15 @@ public final class OpenShiftMembers implements MemberSetup {
                     log.info("Pool {}: Assisted Installer infra-env {} registered", p.name(), id);
                     o = reread();
                 }
-                if (!s.dayTwo() && o.installRequested() && !"installed".equals(o.clusterStatus())) {
+                if (!s.dayTwo() && o.installRequested() && !o.addingWorkers()) {
                     String status = ai().cluster(o.clusterId()).path("status").asText("");
                     store.setClusterStatus(h, p.uuid(), status, true);
+                    if (status.equals("installed")) {
+                        // Day 1 is done; members added from now on join as workers, host by host.
+                        ai().allowAddWorkers(o.clusterId());
+                        store.setAddingWorkers(h, p.uuid());
+                        log.info("Pool {}: cluster {} installed; it takes more workers from now on", p.name(), o.clusterId());
+                    }
                     o = reread();
                 }
                 if (o.lastError() != null) {
@@ -317,9 +324,10 @@ public final class OpenShiftMembers implements MemberSetup {
                     ai().bindHost(o.infraEnvId(), id, o.clusterId());
                     return new Progress(MemberStatus.DEPLOYING, "host " + id + " is being bound to the cluster");
                 }
-                if (o.settings().dayTwo()) {
+                if (o.hostByHost()) {
                     return switch (status) {
-                        case "added-to-existing-cluster" -> new Progress(MemberStatus.READY, null);
+                        // installed: a day-1 host whose cluster finished installing this round
+                        case "added-to-existing-cluster", "installed" -> new Progress(MemberStatus.READY, null);
                         case "error" -> new Progress(MemberStatus.FAILED, "host " + id + " failed to install: " + info);
                         case "known" -> {
                             name(m, host, "worker");
@@ -369,7 +377,7 @@ public final class OpenShiftMembers implements MemberSetup {
 
         @Override
         public void end(List<PoolMember> live) {
-            if (!ready() || o.settings().dayTwo() || o.installRequested()) {
+            if (!ready() || o.hostByHost() || o.installRequested()) {
                 return;
             }
             List<PoolMember> counting = live.stream().filter(m -> m.status().counts()).toList();

@@ -39,6 +39,7 @@ public final class OpenShiftOption {
             ai.put("infra_env_id", o.infraEnvId());
             ai.put("cluster_status", o.clusterStatus());
             ai.put("install_requested", o.installRequested());
+            ai.put("adding_workers", o.addingWorkers());
             m.put("assisted_installer", ai);
             m.put("last_error", o.lastError());
             return m;

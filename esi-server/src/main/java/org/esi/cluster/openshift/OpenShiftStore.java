@@ -65,6 +65,10 @@ public final class OpenShiftStore {
                 .bind("s", status).bind("r", installRequested).bind("p", pool).execute();
     }
 
+    public void setAddingWorkers(Handle h, UUID pool) {
+        h.createUpdate("update pool_openshift set adding_workers = true where pool_uuid = :p").bind("p", pool).execute();
+    }
+
     /** A failed call: the error, and when to try again; {@code null} clears both and the count. */
     public void setError(Handle h, UUID pool, String error, Instant retryAt) {
         h.createUpdate("""
@@ -89,7 +93,7 @@ public final class OpenShiftStore {
                 rs.getString("pull_secret"), rs.getString("name"), rs.getString("openshift_version"), rs.getString("base_dns_domain"),
                 rs.getString("openshift_cluster_id"), rs.getString("api_vip_dnsname"));
         return new OpenShiftPool(rs.getObject("pool_uuid", UUID.class), s, rs.getString("cluster_id"), rs.getString("infra_env_id"),
-                rs.getString("cluster_status"), rs.getBoolean("install_requested"), rs.getString("last_error"), Columns.instant(rs, "retry_at"),
+                rs.getString("cluster_status"), rs.getBoolean("install_requested"), rs.getBoolean("adding_workers"), rs.getString("last_error"), Columns.instant(rs, "retry_at"),
                 rs.getInt("failures"));
     }
 }
