@@ -155,8 +155,11 @@ class OpenShiftPoolTest {
         assertThat(created.path("openshift").path("pull_secret").asText()).isEqualTo("******");
         assertNoSecretIn(created.toString());
 
-        // A token revoked half way: the next call is 401, a new token is fetched and the call made again.
-        Thread.sleep(300);
+        // A token revoked half way: a call with it is 401, a new token is fetched and the call made again.
+        Instant until = Instant.now().plus(Duration.ofSeconds(20));
+        while (ai.tokensIssued() == 0 && Instant.now().isBefore(until)) {
+            Thread.sleep(20);
+        }
         ai.revokeTokens();
         JsonNode ready = bed.awaitMembers("ocp", m -> m.size() == 3 && PoolTestbed.count(m, "ready") == 3);
 
@@ -217,7 +220,6 @@ class OpenShiftPoolTest {
         Thread.sleep(TOKEN_LIFE.toMillis());
         bed.http.patch("/cluster/v1/pools/ocp", bed.lessee, Map.of("labels", Map.of("k", "v"))).expect(200);
         assertThat(ai.tokensIssued()).isGreaterThan(1);
-        assertThat(ai.calls).anyMatch(AssistedInstallerStandIn.Call::expired);
         assertThat(ai.calls.stream().filter(AssistedInstallerStandIn.Call::expired)).allMatch(c -> c.status() == 401);
         assertThat(ai.calls.stream().filter(c -> !c.expired())).isNotEmpty();
 
@@ -288,6 +290,42 @@ class OpenShiftPoolTest {
         assertThat(atDeletion.values()).containsOnly("active");
         assertThat(ai.hosts()).hasSize(1);
         assertThat(bed.liveLeases()).hasSize(1);
+    }
+
+    /** The client alone against the stand-in: a token is refreshed before it runs out, and a 401 refreshes it once. */
+    @Test
+    void accessTokensAreRefreshedBeforeTheyExpireAndOnA401() throws Exception {
+        Duration life = Duration.ofSeconds(5); // long enough for a cold first call on a busy machine
+        ai = new AssistedInstallerStandIn(life);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        var tokens = new org.esi.cluster.openshift.SsoTokens(http, mapper, java.time.InstantSource.system(), Duration.ofSeconds(5));
+        var client = new org.esi.cluster.openshift.AssistedInstaller(http, mapper, tokens, Duration.ofSeconds(5), ai.apiUrl(), ai.tokenUrl(),
+                AssistedInstallerStandIn.OFFLINE_TOKEN);
+        String cluster = client.registerCluster(mapper.createObjectNode().put("name", "t").put("openshift_version", "4.16")
+                .put("base_dns_domain", "example.com").put("pull_secret", AssistedInstallerStandIn.PULL_SECRET)).path("id").asText();
+        client.cluster(cluster);
+        assertThat(ai.tokensIssued()).isEqualTo(1); // cached
+
+        // Past four fifths of its life: a new one before the call, so the call never meets an expired token.
+        Thread.sleep(life.toMillis() * 4 / 5 + 200);
+        client.cluster(cluster);
+        assertThat(ai.tokensIssued()).isEqualTo(2);
+        assertThat(ai.calls).noneMatch(AssistedInstallerStandIn.Call::expired);
+
+        // Revoked early: the call is refused once (401), a new token is fetched, the call goes through.
+        ai.revokeTokens();
+        assertThat(client.cluster(cluster).path("id").asText()).isEqualTo(cluster);
+        assertThat(ai.tokensIssued()).isEqualTo(3);
+        assertThat(ai.calls.stream().filter(AssistedInstallerStandIn.Call::expired).count()).isEqualTo(1);
+        assertThat(ai.calls.get(ai.calls.size() - 1).status()).isEqualTo(200);
+
+        // A wrong offline token: a clear error naming the SSO's reason, and never the token.
+        var wrong = new org.esi.cluster.openshift.AssistedInstaller(http, mapper, tokens, Duration.ofSeconds(5), ai.apiUrl(), ai.tokenUrl(),
+                "not-the-offline-token");
+        var thrown = org.assertj.core.api.Assertions.catchThrowable(() -> wrong.cluster(cluster));
+        assertThat(thrown).isInstanceOf(org.esi.cluster.openshift.AssistedInstallerException.class)
+                .hasMessageContaining("Invalid refresh token").hasMessageNotContaining("not-the-offline-token");
     }
 
     @Test

@@ -350,7 +350,8 @@ public final class OpenShiftMembers implements MemberSetup {
                 return new Progress(MemberStatus.DEPLOYING, "host " + id + " is " + status + (info.isEmpty() ? "" : ": " + info)
                         + (o.installRequested() ? "; the cluster is " + o.clusterStatus() : ""));
             } catch (AssistedInstallerException e) {
-                return new Progress(MemberStatus.DEPLOYING, "waiting for the Assisted Installer: " + e.getMessage());
+                failed(e); // the pool backs off: the next members wait for the retry too
+                return new Progress(MemberStatus.DEPLOYING, blocked);
             }
         }
 
@@ -377,7 +378,24 @@ public final class OpenShiftMembers implements MemberSetup {
 
         @Override
         public void end(List<PoolMember> live) {
-            if (!ready() || o.hostByHost() || o.installRequested()) {
+            if (!ready()) {
+                return;
+            }
+            try {
+                // A lease ended outside the pool (its owner, the admin) never passed beforeRelease: its host goes now.
+                for (PoolMember m : live) {
+                    JsonNode host = m.leaseEnding() != null ? host(m) : null;
+                    if (host != null) {
+                        ai().deleteHost(o.infraEnvId(), host.path("id").asText());
+                        log.info("Pool {}: host {} of node {} deleted from the Assisted Installer (its lease is ending)", p.name(),
+                                host.path("id").asText(), m.nodeUuid());
+                    }
+                }
+            } catch (AssistedInstallerException e) {
+                failed(e);
+                return;
+            }
+            if (o.hostByHost() || o.installRequested()) {
                 return;
             }
             List<PoolMember> counting = live.stream().filter(m -> m.status().counts()).toList();
