@@ -290,6 +290,15 @@ class OpenShiftPoolTest {
         assertThat(atDeletion.values()).containsOnly("active");
         assertThat(ai.hosts()).hasSize(1);
         assertThat(bed.liveLeases()).hasSize(1);
+
+        // A lease ended outside the pool (here by the admin): its host is deleted from the Assisted Installer too.
+        String lease = bed.members("workers").get(0).path("lease_uuid").asText();
+        bed.http.delete("/lease/v1/leases/" + lease, bed.server.adminToken()).status();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!ai.hosts().isEmpty() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        assertThat(ai.hosts()).isEmpty();
     }
 
     /** The client alone against the stand-in: a token is refreshed before it runs out, and a 401 refreshes it once. */
