@@ -1,12 +1,10 @@
 package org.esi.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -36,7 +35,6 @@ import picocli.CommandLine.Parameters;
     subcommands = {ClusterCommands.Orchestrate.class, ClusterCommands.List_.class, ClusterCommands.Undeploy.class})
 final class ClusterCommands extends Group {
   static final String LABEL = "esi.cluster";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Pools carrying this cluster's label, or all labelled pools by cluster when {@code cluster} is null. */
   static Map<String, List<JsonNode>> pools(EsiClient c, String cluster) {
@@ -51,19 +49,13 @@ final class ClusterCommands extends Group {
   }
 
   static List<JsonNode> members(EsiClient c, JsonNode pool) {
-    return c.listAll(PoolCommands.BASE + "/" + Query.encode(pool.path("uuid").asText()) + "/members", "members", false);
+    return c.listAll(PoolCommands.path(pool.path("uuid").asText()) + "/members", "members", false);
   }
 
-  /** Reads and checks the whole file, giving the pool bodies to create; throws before any request on anything unsupported. */
-  static List<ObjectNode> plan(Path file, String cluster) {
-    JsonNode config;
-    try {
-      config = JSON.readTree(PoolCommands.readFile(file, "cluster config file"));
-    } catch (IOException e) {
-      throw new CliException("invalid JSON in " + file + ": " + e.getMessage().lines().findFirst().orElse(""));
-    }
-    JsonNode configs = config == null ? null : config.path("node_configs");
-    if (configs == null || !configs.isArray() || configs.isEmpty()) {
+  /** Checks the whole file, giving the pool bodies to create; throws before any request on anything unsupported. */
+  static List<ObjectNode> plan(JsonNode config, Path file, String cluster) {
+    JsonNode configs = config.path("node_configs");
+    if (!configs.isArray() || configs.isEmpty()) {
       throw new CliException(file + " has no node_configs list");
     }
     List<ObjectNode> bodies = new ArrayList<>();
@@ -93,11 +85,18 @@ final class ClusterCommands extends Group {
     if (net.has("fip_network_uuid")) {
       throw new CliException(where + ".network.fip_network_uuid: ESI has no floating IPs; leave it out");
     }
-    List<String> networks = net.hasNonNull("network_uuid") ? List.of(net.get("network_uuid").asText()) : List.of();
-    ObjectNode labels = JsonNodeFactory.instance.objectNode();
-    labels.put(LABEL, cluster);
-    return PoolCommands.body(cluster + "-" + i, resourceClass, null, count, count, count, null, null,
-        deploy(nc.path("provisioning"), where, file), networks, labels);
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("name", cluster + "-" + i);
+    body.put("resource_class", resourceClass);
+    body.put("min_size", count);
+    body.put("max_size", count);
+    body.put("desired_size", count);
+    body.set("deploy", deploy(nc.path("provisioning"), where, file));
+    if (net.hasNonNull("network_uuid")) {
+      body.set("networks", PoolCommands.networks(List.of(net.get("network_uuid").asText())));
+    }
+    body.putObject("labels").put(LABEL, cluster);
+    return body;
   }
 
   private static int count(JsonNode n, String where) {
@@ -131,11 +130,11 @@ final class ClusterCommands extends Group {
         }
         List<String> keys = new ArrayList<>();
         if (prov.hasNonNull("ssh_key")) {
-          keys.addAll(PoolCommands.sshKeys(near(file, prov.get("ssh_key").asText()), where + ".provisioning.ssh_key"));
+          keys.add(TextFiles.sshPublicKey(near(file, prov.get("ssh_key").asText())));
         }
         String userData = prov.hasNonNull("user_data") ? prov.get("user_data").asText() : null;
         if (prov.hasNonNull("user_data_file")) {
-          userData = PoolCommands.readFile(near(file, prov.get("user_data_file").asText()), where + ".provisioning.user_data_file");
+          userData = TextFiles.read(near(file, prov.get("user_data_file").asText()), where + ".provisioning.user_data_file");
         }
         String checksum = prov.hasNonNull("image_checksum") ? prov.get("image_checksum").asText() : null;
         return PoolCommands.imageDeploy(url, checksum, userData, keys);
@@ -158,15 +157,20 @@ final class ClusterCommands extends Group {
     return lines.isEmpty() ? null : TextNode.valueOf(String.join("\n", lines));
   }
 
-  @Command(name = "orchestrate", description = {"Create a cluster from upstream's orchestrate file, one pool per node config.",
-      "Config i (from 1) becomes pool <cluster>-<i> with desired = min = max = num_nodes and label esi.cluster=<cluster>;",
-      "<cluster> is the file's \"name\", else a new UUID. provisioning image_url boots \"url\" as an ISO; image needs",
-      "\"image_url\" (ESI has no image service) and takes ssh_key, user_data_file, user_data, image_checksum.",
-      "node_uuids, tagged_network_uuids and fip_network_uuid are refused before anything is created;",
-      "if one pool cannot be created, the pools already created are deleted."})
+  @Command(name = "orchestrate", description = {"Create a cluster from upstream's orchestrate file, one pool per node config,",
+      "and wait (as upstream does) until every node is deployed.",
+      "Differences from upstream: config i (from 1) becomes pool <cluster>-<i> with desired = min = max = num_nodes",
+      "and label esi.cluster=<cluster>; <cluster> is the file's \"name\", else a new UUID. The pools renew the leases.",
+      "provisioning image_url boots \"url\" as an ISO; image needs \"image_url\" (ESI has no image service) and takes",
+      "ssh_key, user_data_file, user_data, image_checksum. node_uuids, tagged_network_uuids and fip_network_uuid are",
+      "refused before anything is created (pools pick nodes by resource class; no floating IPs), so the Port, Fixed IP",
+      "and Floating columns stay empty. If one pool cannot be created, the pools already created are deleted."})
   static final class Orchestrate extends Leaf {
     @Parameters(paramLabel = "<cluster_config_file>", description = "JSON file describing the cluster (upstream's node_configs format)")
     Path file;
+
+    @Mixin
+    NodeWait.Options wait;
 
     Orchestrate(Context ctx) {
       super(ctx);
@@ -174,9 +178,10 @@ final class ClusterCommands extends Group {
 
     @Override
     void run() {
-      JsonNode name = readName();
-      String cluster = name != null ? name.asText() : UUID.randomUUID().toString();
-      List<ObjectNode> bodies = plan(file, cluster);
+      ObjectNode config = PoolCommands.readJsonObject(file, "cluster config file");
+      JsonNode name = config.path("name");
+      String cluster = name.isTextual() && !name.asText().isBlank() ? name.asText() : UUID.randomUUID().toString();
+      List<ObjectNode> bodies = plan(config, file, cluster);
       if (!pools(client(), cluster).isEmpty()) {
         throw new CliException("cluster " + cluster + " exists already (pools labelled " + LABEL + "=" + cluster
             + "); undeploy it first or give the file another name");
@@ -189,7 +194,7 @@ final class ClusterCommands extends Group {
       } catch (CliException e) {
         for (JsonNode p : created) {
           try {
-            client().delete(PoolCommands.BASE + "/" + Query.encode(p.path("uuid").asText()));
+            client().delete(PoolCommands.path(p.path("uuid").asText()));
           } catch (CliException ignored) {
             ctx.err.println("esi: could not delete pool " + p.path("name").asText() + " after the failure: " + ignored.userMessage());
           }
@@ -197,32 +202,60 @@ final class ClusterCommands extends Group {
         throw new CliException("cluster " + cluster + " not created: pool " + bodies.get(created.size()).path("name").asText()
             + ": " + e.getMessage(), e.status());
       }
-      ctx.err.println("Cluster " + cluster + ": " + created.size() + " pool(s); esi cluster list shows the members");
+      ctx.err.println("Cluster " + cluster + ": " + created.size() + " pool(s)");
+      Map<JsonNode, List<JsonNode>> members = wait.noWait ? members(created) : awaitReady(cluster, created);
       List<JsonNode> rows = new ArrayList<>();
-      for (JsonNode p : created) {
+      for (Map.Entry<JsonNode, List<JsonNode>> e : members.entrySet()) {
         List<String> nets = new ArrayList<>();
-        p.path("networks").forEach(n -> nets.add(n.path("network").asText(n.toString())));
-        for (JsonNode m : members(client(), p)) {
+        e.getKey().path("networks").forEach(n -> nets.add(n.path("network").asText(n.toString())));
+        for (JsonNode m : e.getValue()) {
           ObjectNode row = JsonNodeFactory.instance.objectNode();
-          row.set("node", m.hasNonNull("node_name") ? m.get("node_name") : m.path("node_uuid"));
+          row.set("node", PoolCommands.memberNode(m));
           row.set("network", joined(nets));
-          row.put("pool", p.path("name").asText());
+          row.put("pool", e.getKey().path("name").asText());
           row.set("status", m.path("status"));
           rows.add(row);
         }
       }
-      // Upstream's columns; pools make no Neutron port or floating IP, so those stay None.
+      // Upstream's columns, then the pool and the member's status.
       output().list(List.of(Column.of("Node", "node"), Column.of("Port", "port"), Column.of("Network", "network"),
           Column.of("Fixed IP", "fixed_ip"), Column.of("Floating Network", "floating_network"),
           Column.of("Floating IP", "floating_ip"), Column.of("Pool", "pool"), Column.of("Status", "status")), rows);
     }
 
-    private JsonNode readName() {
-      try {
-        JsonNode n = JSON.readTree(PoolCommands.readFile(file, "cluster config file")).path("name");
-        return n.isTextual() && !n.asText().isBlank() ? n : null;
-      } catch (IOException e) {
-        return null; // plan() reports the bad JSON
+    private Map<JsonNode, List<JsonNode>> members(List<JsonNode> pools) {
+      Map<JsonNode, List<JsonNode>> m = new LinkedHashMap<>();
+      pools.forEach(p -> m.put(p, ClusterCommands.members(client(), p)));
+      return m;
+    }
+
+    /** Polls until every pool has desired_size ready members. */
+    private Map<JsonNode, List<JsonNode>> awaitReady(String cluster, List<JsonNode> pools) {
+      long deadline = System.nanoTime() + wait.timeout.toNanos();
+      while (true) {
+        Map<JsonNode, List<JsonNode>> m = members(pools);
+        List<String> waiting = new ArrayList<>();
+        m.forEach((p, ms) -> {
+          long ready = ms.stream().filter(x -> x.path("status").asText().equals("ready")).count();
+          if (ready < p.path("desired_size").asInt()) {
+            waiting.add(p.path("name").asText() + " " + ready + "/" + p.path("desired_size").asInt() + " ready"
+                + ms.stream().filter(x -> x.hasNonNull("reason")).map(x -> " (" + PoolCommands.memberNode(x).asText() + ": " + x.get("reason").asText() + ")")
+                    .reduce("", String::concat));
+          }
+        });
+        if (waiting.isEmpty()) {
+          return m;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new CliException("cluster " + cluster + " not deployed after " + NodeWait.human(wait.timeout) + ": "
+              + String.join(", ", waiting) + "; the pools keep trying (esi cluster list), esi cluster undeploy removes them");
+        }
+        try {
+          Thread.sleep(NodeWait.pollInterval(ctx));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CliException("interrupted while waiting for cluster " + cluster);
+        }
       }
     }
   }
@@ -241,7 +274,7 @@ final class ClusterCommands extends Group {
         List<String> associated = new ArrayList<>();
         for (JsonNode p : e.getValue()) {
           for (JsonNode m : members(client(), p)) {
-            nodes.add(m.hasNonNull("node_name") ? m.get("node_name").asText() : m.path("node_uuid").asText());
+            nodes.add(PoolCommands.memberNode(m).asText());
             ObjectNode a = JsonNodeFactory.instance.objectNode();
             a.put("pool", p.path("name").asText());
             a.set("status", m.path("status"));
@@ -278,7 +311,7 @@ final class ClusterCommands extends Group {
         throw new CliException("no cluster " + cluster + " (no pool is labelled " + LABEL + "=" + cluster + ")");
       }
       for (JsonNode p : pools) {
-        client().delete(PoolCommands.BASE + "/" + Query.encode(p.path("uuid").asText()));
+        client().delete(PoolCommands.path(p.path("uuid").asText()));
         ctx.out.println("Deleted pool " + p.path("name").asText());
       }
       ctx.out.println("Undeployed cluster " + cluster + "; the nodes are wiped as their leases end");

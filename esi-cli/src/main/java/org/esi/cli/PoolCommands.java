@@ -1,23 +1,20 @@
 package org.esi.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Period;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,21 +28,15 @@ import picocli.CommandLine.Parameters;
         PoolCommands.Member.class})
 final class PoolCommands extends Group {
   static final String BASE = "/cluster/v1/pools";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   static final List<Column> LIST_COLUMNS = List.of(Column.of("UUID", "uuid"), Column.of("Name", "name"),
       Column.of("Resource Class", "resource_class"), Column.of("Desired", "desired_size"),
       Column.of("Ready", "members.ready"), Column.of("Min", "min_size"), Column.of("Max", "max_size"));
 
-  /** The path of a pool: a UUID as it is, a name looked up once (so every route gets the UUID). */
-  static String path(EsiClient c, String pool) {
-    if (Resolver.isUuid(pool)) {
-      return BASE + "/" + Query.encode(pool);
-    }
-    String uuid = c.get(BASE + "/" + Query.encode(pool)).path("uuid").asText("");
-    if (uuid.isEmpty()) {
-      throw new CliException("pool '" + pool + "' has no uuid in the server's answer");
-    }
-    return BASE + "/" + Query.encode(uuid);
+  /** The path of a pool by name or UUID (the server takes either). */
+  static String path(String pool) {
+    return BASE + "/" + Query.encode(pool);
   }
 
   static void show(Context ctx, JsonNode pool) {
@@ -70,31 +61,6 @@ final class PoolCommands extends Group {
     }
   }
 
-  /** A file's whole text, with a clear message when it cannot be read. */
-  static String readFile(Path file, String what) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new CliException("cannot read " + what + " " + file + ": no such file");
-    } catch (IOException | java.io.UncheckedIOException e) {
-      throw new CliException("cannot read " + what + " " + file + ": "
-          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-    }
-  }
-
-  /** The public keys in a key file: each non-empty line that is not a comment. */
-  static List<String> sshKeys(Path file, String what) {
-    List<String> keys = readFile(file, what).lines().map(String::strip)
-        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-    if (keys.isEmpty()) {
-      throw new CliException(what + " " + file + " holds no public key");
-    }
-    if (keys.stream().anyMatch(k -> k.contains("PRIVATE KEY"))) {
-      throw new CliException(what + " " + file + " is a private key; give the public key (.pub)");
-    }
-    return keys;
-  }
-
   /** deploy for a whole-disk image written by the agent; null members are left out. */
   static ObjectNode imageDeploy(String url, String checksum, String userData, List<String> keys) {
     ObjectNode d = JsonNodeFactory.instance.objectNode();
@@ -114,91 +80,120 @@ final class PoolCommands extends Group {
     return d;
   }
 
-  /** Sizes as the server will see them (min 0 and desired = min by default), checked before any request. */
-  static void checkSizes(Integer min, Integer max, Integer desired) {
-    for (Map.Entry<String, Integer> e : sizes(min, max, desired).entrySet()) {
-      if (e.getValue() != null && e.getValue() < 0) {
-        throw new CliException(e.getKey() + " must not be negative (got " + e.getValue() + ")");
-      }
-    }
+  /** The sizes in a pool body (or PATCH body), checked before any request: whole, not negative, min <= desired <= max. */
+  static void checkSizes(JsonNode body) {
+    Integer min = size(body, "min_size");
+    Integer max = size(body, "max_size");
+    Integer desired = size(body, "desired_size");
     if (min != null && max != null && min > max) {
-      throw new CliException("--min-size " + min + " is larger than --max-size " + max);
+      throw new CliException("min size " + min + " is larger than max size " + max);
     }
     if (desired != null && max != null && desired > max) {
-      throw new CliException("--desired-size " + desired + " is larger than --max-size " + max);
+      throw new CliException("desired size " + desired + " is larger than max size " + max);
     }
     if (desired != null && min != null && desired < min) {
-      throw new CliException("--desired-size " + desired + " is smaller than --min-size " + min);
+      throw new CliException("desired size " + desired + " is smaller than min size " + min);
     }
   }
 
-  private static Map<String, Integer> sizes(Integer min, Integer max, Integer desired) {
-    Map<String, Integer> m = new java.util.LinkedHashMap<>();
-    m.put("--min-size", min);
-    m.put("--max-size", max);
-    m.put("--desired-size", desired);
-    return m;
+  private static Integer size(JsonNode body, String key) {
+    JsonNode n = body.get(key);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+      throw new CliException(key + " must be a whole number (got " + n + ")");
+    }
+    if (n.intValue() < 0) {
+      throw new CliException(key + " must not be negative (got " + n.intValue() + ")");
+    }
+    return n.intValue();
   }
 
-  /** The POST body of a pool; null options are left to the server's defaults. */
-  static ObjectNode body(String name, String resourceClass, List<String> properties, Integer min, int max, Integer desired,
-      String leaseDuration, String renewBefore, ObjectNode deploy, List<String> networks, ObjectNode labels) {
-    ObjectNode b = JsonNodeFactory.instance.objectNode();
-    b.put("name", name);
-    b.put("resource_class", resourceClass);
-    if (properties != null && !properties.isEmpty()) {
-      ArrayNode p = b.putArray("properties");
-      properties.forEach(p::add);
+  /** A JSON object from a file, with a clear message when it is not one. */
+  static ObjectNode readJsonObject(Path file, String what) {
+    JsonNode n;
+    try {
+      n = JSON.readTree(TextFiles.read(file, what));
+    } catch (IOException e) {
+      throw new CliException("invalid JSON in " + what + " " + file + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
     }
-    if (min != null) {
-      b.put("min_size", min);
+    if (n == null || !n.isObject()) {
+      throw new CliException(what + " " + file + " must hold a JSON object");
     }
-    b.put("max_size", max);
-    if (desired != null) {
-      b.put("desired_size", desired);
-    }
-    OfferCommands.putIf(b, "lease_duration", leaseDuration);
-    OfferCommands.putIf(b, "renew_before", renewBefore);
-    b.set("deploy", deploy);
-    if (networks != null && !networks.isEmpty()) {
-      ArrayNode n = b.putArray("networks");
-      networks.forEach(net -> n.addObject().put("network", net));
-    }
-    if (labels != null && !labels.isEmpty()) {
-      b.set("labels", labels);
-    }
-    return b;
+    return (ObjectNode) n;
   }
 
-  @Command(name = "create", description = {"Create a pool: claim, deploy and keep --desired-size machines of a resource class.",
+  static ArrayNode strings(List<String> values) {
+    ArrayNode a = JsonNodeFactory.instance.arrayNode();
+    values.forEach(a::add);
+    return a;
+  }
+
+  /** Sizes and lease timing, as create and set take them. */
+  static final class Sizing {
+    @Option(names = {"--min", "--min-size"}, paramLabel = "<n>", description = "Fewest members (on create, default: 0)")
+    Integer min;
+
+    @Option(names = {"--max", "--max-size"}, paramLabel = "<n>", description = "Most members (required on create, unless in --file)")
+    Integer max;
+
+    @Option(names = "--lease-duration", paramLabel = "<duration>",
+        description = "Length of each member's lease, ISO-8601, e.g. P3D (on create, default: P1D)")
+    String leaseDuration;
+
+    @Option(names = "--renew-before", paramLabel = "<duration>",
+        description = "Renew or replace a member this long before its lease ends, ISO-8601, e.g. PT6H (on create, default: PT1H)")
+    String renewBefore;
+
+    boolean isEmpty() {
+      return min == null && max == null && leaseDuration == null && renewBefore == null;
+    }
+
+    /** The given options into a pool body, durations checked. */
+    void putInto(ObjectNode body) {
+      if (min != null) {
+        body.put("min_size", min);
+      }
+      if (max != null) {
+        body.put("max_size", max);
+      }
+      OfferCommands.putIf(body, "lease_duration", duration(leaseDuration, "--lease-duration"));
+      OfferCommands.putIf(body, "renew_before", duration(renewBefore, "--renew-before"));
+    }
+  }
+
+  /** The networks of a pool body: {"network": name or id} each. */
+  static ArrayNode networks(List<String> networks) {
+    ArrayNode a = JsonNodeFactory.instance.arrayNode();
+    networks.forEach(net -> a.addObject().put("network", net));
+    return a;
+  }
+
+  @Command(name = "create", description = {"Create a pool: claim, deploy and keep --desired machines of a resource class.",
       "Deploy with --image-url (a whole-disk image, optionally with user data and SSH keys) or --boot-iso-url.",
+      "--file gives the pool as the API's JSON body (docs/clusters.md); options given as well replace those fields,",
+      "and --label adds to the file's labels.",
       "The server answers 409 when the desired size cannot be met now; then nothing is claimed."})
   static final class Create extends Leaf {
-    @Parameters(paramLabel = "<name>", description = "Name of the pool (unique in the project)")
+    @Parameters(arity = "0..1", paramLabel = "<name>", description = "Name of the pool, unique in the project (required unless in --file)")
     String name;
 
-    @Option(names = "--resource-class", required = true, description = "Resource class of the nodes to lease")
+    @Option(names = "--file", paramLabel = "<json file>", description = "The pool as a JSON object, the body of POST /cluster/v1/pools")
+    Path file;
+
+    @Option(names = "--resource-class", description = "Resource class of the nodes to lease (required unless in --file)")
     String resourceClass;
 
     @Option(names = "--property", paramLabel = "<key op value>",
         description = "Offers qualify only when their node's property matches, e.g. \"cpus>=32\" (repeatable)")
     List<String> properties;
 
-    @Option(names = "--min-size", paramLabel = "<n>", description = "Fewest members (default: 0)")
-    Integer minSize;
+    @Mixin
+    Sizing sizing;
 
-    @Option(names = "--max-size", required = true, paramLabel = "<n>", description = "Most members")
-    Integer maxSize;
-
-    @Option(names = "--desired-size", paramLabel = "<n>", description = "Members to keep now (default: --min-size)")
-    Integer desiredSize;
-
-    @Option(names = "--lease-duration", paramLabel = "<duration>", description = "Length of each member's lease, ISO-8601 (default: P1D), e.g. P3D")
-    String leaseDuration;
-
-    @Option(names = "--renew-before", paramLabel = "<duration>",
-        description = "Renew or replace a member this long before its lease ends, ISO-8601 (default: PT1H), e.g. PT6H")
-    String renewBefore;
+    @Option(names = {"--desired", "--desired-size"}, paramLabel = "<n>", description = "Members to claim now and keep (default: --min)")
+    Integer desired;
 
     @Option(names = "--image-url", paramLabel = "<url>", description = "Whole-disk image written to each member")
     String imageUrl;
@@ -227,32 +222,68 @@ final class PoolCommands extends Group {
 
     @Override
     void run() {
+      ObjectNode body = file == null ? JsonNodeFactory.instance.objectNode() : readJsonObject(file, "--file");
+      OfferCommands.putIf(body, "name", name);
+      OfferCommands.putIf(body, "resource_class", resourceClass);
+      if (properties != null) {
+        PropertyFilter.parseAll(properties);
+        body.set("properties", strings(properties));
+      }
+      sizing.putInto(body);
+      if (desired != null) {
+        body.put("desired_size", desired);
+      }
+      body.set("deploy", deploy(body.get("deploy")));
+      if (networks != null) {
+        body.set("networks", networks(networks));
+      }
+      if (labels != null) {
+        ObjectNode merged = body.path("labels").isObject() ? (ObjectNode) body.get("labels") : body.putObject("labels");
+        merged.setAll(KeyValues.toObject(labels, "--label", false));
+      }
+      require(body, "name", "<name>");
+      require(body, "resource_class", "--resource-class");
+      require(body, "max_size", "--max");
+      checkSizes(body);
+      show(ctx, client().post(BASE, body));
+    }
+
+    private void require(JsonNode body, String key, String option) {
+      if (!body.hasNonNull(key)) {
+        throw usage("missing " + option + (file == null ? "" : " (or \"" + key + "\" in " + file + ")"));
+      }
+    }
+
+    /** The file's deploy with the options applied: exactly one of an image or a boot ISO. */
+    private ObjectNode deploy(JsonNode fromFile) {
       if (imageUrl != null && bootIsoUrl != null) {
         throw usage("give either --image-url or --boot-iso-url, not both");
       }
-      if (imageUrl == null && bootIsoUrl == null) {
+      ObjectNode d = fromFile != null && fromFile.isObject() ? (ObjectNode) fromFile.deepCopy() : JsonNodeFactory.instance.objectNode();
+      if (bootIsoUrl != null) {
+        d = isoDeploy(bootIsoUrl);
+      }
+      if (imageUrl != null) {
+        d.remove("boot_iso_url");
+        d.put("image_url", imageUrl);
+      }
+      OfferCommands.putIf(d, "image_checksum", imageChecksum);
+      if (userDataFile != null) {
+        d.put("user_data", TextFiles.read(userDataFile, "user data"));
+      }
+      if (sshKeyFiles != null) {
+        d.set("ssh_keys", strings(sshKeyFiles.stream().map(TextFiles::sshPublicKey).toList()));
+      }
+      if (!d.has("image_url") && !d.has("boot_iso_url")) {
         throw usage("give --image-url or --boot-iso-url: how each member is deployed");
       }
-      if (bootIsoUrl != null && (imageChecksum != null || userDataFile != null || sshKeyFiles != null)) {
+      if (d.has("image_url") && d.has("boot_iso_url")) {
+        throw usage("the deploy has both image_url and boot_iso_url; give one");
+      }
+      if (d.has("boot_iso_url") && (d.has("image_checksum") || d.has("user_data") || d.has("ssh_keys"))) {
         throw usage("--image-checksum, --user-data-file and --ssh-key-file go with --image-url, not --boot-iso-url");
       }
-      PropertyFilter.parseAll(properties);
-      checkSizes(minSize, maxSize, desiredSize);
-      ObjectNode labelObject = KeyValues.toObject(labels, "--label", false);
-      ObjectNode deploy;
-      if (imageUrl != null) {
-        String userData = userDataFile == null ? null : readFile(userDataFile, "--user-data-file");
-        List<String> keys = new ArrayList<>();
-        if (sshKeyFiles != null) {
-          sshKeyFiles.forEach(f -> keys.addAll(sshKeys(f, "--ssh-key-file")));
-        }
-        deploy = imageDeploy(imageUrl, imageChecksum, userData, keys);
-      } else {
-        deploy = isoDeploy(bootIsoUrl);
-      }
-      ObjectNode body = body(name, resourceClass, properties, minSize, maxSize, desiredSize,
-          duration(leaseDuration, "--lease-duration"), duration(renewBefore, "--renew-before"), deploy, networks, labelObject);
-      show(ctx, client().post(BASE, body));
+      return d;
     }
   }
 
@@ -293,8 +324,8 @@ final class PoolCommands extends Group {
   }
 
   @Command(name = "scale", description = {"Set a pool's desired size.",
-      "Growing claims all the extra members at once or none (409 with how many fit); shrinking releases the members "
-          + "whose leases end soonest, not-ready ones first."})
+      "Growing claims all the extra members at once or none: when not all fit, nothing changes, the exit status is 1",
+      "and the message says how many fit. Shrinking releases the members whose leases end soonest, not-ready ones first."})
   static final class Scale extends Leaf {
     @Parameters(index = "0", paramLabel = "<pool>", description = "Pool name or UUID")
     String pool;
@@ -313,7 +344,16 @@ final class PoolCommands extends Group {
       }
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       body.put("desired_size", desiredSize);
-      show(ctx, client().patch(path(client(), pool), body));
+      JsonNode scaled;
+      try {
+        scaled = client().patch(path(pool), body);
+      } catch (CliException e) {
+        if (e.status() != 409) {
+          throw e;
+        }
+        throw new CliException("pool " + pool + " not scaled to " + desiredSize + ", nothing claimed: " + e.getMessage(), e.status());
+      }
+      show(ctx, scaled);
     }
   }
 
@@ -322,20 +362,11 @@ final class PoolCommands extends Group {
     @Parameters(paramLabel = "<pool>", description = "Pool name or UUID")
     String pool;
 
-    @Option(names = "--min-size", paramLabel = "<n>", description = "Fewest members")
-    Integer minSize;
-
-    @Option(names = "--max-size", paramLabel = "<n>", description = "Most members")
-    Integer maxSize;
+    @Mixin
+    Sizing sizing;
 
     @Option(names = "--label", paramLabel = "<key=value>", description = "Add or change a label, keeping the others (repeatable)")
     List<String> labels;
-
-    @Option(names = "--lease-duration", paramLabel = "<duration>", description = "Length of new and renewed leases, ISO-8601, e.g. P3D")
-    String leaseDuration;
-
-    @Option(names = "--renew-before", paramLabel = "<duration>", description = "Renew this long before a lease ends, ISO-8601, e.g. PT6H")
-    String renewBefore;
 
     Set_(Context ctx) {
       super(ctx);
@@ -343,36 +374,23 @@ final class PoolCommands extends Group {
 
     @Override
     void run() {
-      if (minSize == null && maxSize == null && labels == null && leaseDuration == null && renewBefore == null) {
-        throw usage("nothing to set; give --min-size, --max-size, --label, --lease-duration or --renew-before");
+      if (sizing.isEmpty() && labels == null) {
+        throw usage("nothing to set; give --min, --max, --label, --lease-duration or --renew-before");
       }
-      checkSizes(minSize, maxSize, null);
-      ObjectNode added = KeyValues.toObject(labels, "--label", false);
       ObjectNode body = JsonNodeFactory.instance.objectNode();
-      if (minSize != null) {
-        body.put("min_size", minSize);
-      }
-      if (maxSize != null) {
-        body.put("max_size", maxSize);
-      }
-      OfferCommands.putIf(body, "lease_duration", duration(leaseDuration, "--lease-duration"));
-      OfferCommands.putIf(body, "renew_before", duration(renewBefore, "--renew-before"));
-      String path;
+      sizing.putInto(body);
+      checkSizes(body);
       if (labels != null) {
         // PATCH replaces the labels object: send the pool's labels with the given ones added.
-        JsonNode current = client().get(BASE + "/" + Query.encode(pool));
-        path = BASE + "/" + Query.encode(current.path("uuid").asText(pool));
         ObjectNode merged = JsonNodeFactory.instance.objectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = current.path("labels").fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
-          merged.set(e.getKey(), e.getValue());
+        JsonNode current = client().get(path(pool)).path("labels");
+        if (current.isObject()) {
+          merged.setAll((ObjectNode) current);
         }
-        merged.setAll(added);
+        merged.setAll(KeyValues.toObject(labels, "--label", false));
         body.set("labels", merged);
-      } else {
-        path = path(client(), pool);
       }
-      show(ctx, client().patch(path, body));
+      show(ctx, client().patch(path(pool), body));
     }
   }
 
@@ -388,7 +406,7 @@ final class PoolCommands extends Group {
     @Override
     void run() {
       for (String p : pools) {
-        client().delete(path(client(), p));
+        client().delete(path(p));
         ctx.out.println("Deleted pool " + p);
       }
     }
@@ -406,7 +424,7 @@ final class PoolCommands extends Group {
     @Override
     void run() {
       output().list(List.of(Column.of("Time", "time"), Column.of("From", "from"), Column.of("To", "to"),
-          Column.of("Reason", "reason")), client().listAll(path(client(), pool) + "/history", "history", false));
+          Column.of("Reason", "reason")), client().listAll(path(pool) + "/history", "history", false));
     }
   }
 
@@ -414,8 +432,13 @@ final class PoolCommands extends Group {
       subcommands = {PoolCommands.MemberList.class, PoolCommands.MemberRemove.class})
   static final class Member extends Group {}
 
+  /** A member's node by name, or by UUID when it has none. */
+  static JsonNode memberNode(JsonNode member) {
+    return member.hasNonNull("node_name") ? member.get("node_name") : member.path("node_uuid");
+  }
+
   static final List<Column> MEMBER_COLUMNS = List.of(
-      new Column("Node", m -> m.hasNonNull("node_name") ? m.get("node_name") : m.path("node_uuid")),
+      new Column("Node", PoolCommands::memberNode),
       Column.of("Provider ID", "provider_id"), Column.of("Status", "status"), Column.of("Lease", "lease_uuid"),
       Column.of("Lease End", "lease_end"), Column.of("Reason", "reason"));
 
@@ -438,7 +461,7 @@ final class PoolCommands extends Group {
         cols.addAll(List.of(Column.of("Node UUID", "node_uuid"), Column.of("Created At", "created_at"),
             Column.of("Updated At", "updated_at")));
       }
-      output().list(cols, client().listAll(path(client(), pool) + "/members", "members", false));
+      output().list(cols, client().listAll(path(pool) + "/members", "members", false));
     }
   }
 
@@ -456,7 +479,7 @@ final class PoolCommands extends Group {
 
     @Override
     void run() {
-      client().delete(path(client(), pool) + "/members/" + Query.encode(node));
+      client().delete(path(pool) + "/members/" + Query.encode(node));
       ctx.out.println("Removed node " + node + " from pool " + pool);
     }
   }
