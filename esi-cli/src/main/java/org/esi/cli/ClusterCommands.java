@@ -225,11 +225,14 @@ final class ClusterCommands extends Group {
 
     private Map<JsonNode, List<JsonNode>> members(List<JsonNode> pools) {
       Map<JsonNode, List<JsonNode>> m = new LinkedHashMap<>();
-      pools.forEach(p -> m.put(p, ClusterCommands.members(client(), p)));
+      for (JsonNode p : pools) {
+        JsonNode now = client().get(PoolCommands.path(p.path("uuid").asText()));
+        m.put(now, ClusterCommands.members(client(), now));
+      }
       return m;
     }
 
-    /** Polls until every pool has desired_size ready members. */
+    /** Polls until every pool has desired_size ready members; the pools as they are now, with their members. */
     private Map<JsonNode, List<JsonNode>> awaitReady(String cluster, List<JsonNode> pools) {
       long deadline = System.nanoTime() + wait.timeout.toNanos();
       while (true) {
@@ -238,9 +241,12 @@ final class ClusterCommands extends Group {
         m.forEach((p, ms) -> {
           long ready = ms.stream().filter(x -> x.path("status").asText().equals("ready")).count();
           if (ready < p.path("desired_size").asInt()) {
+            List<String> others = ms.stream().filter(x -> !x.path("status").asText().equals("ready"))
+                .map(x -> PoolCommands.memberNode(x).asText() + " " + x.path("status").asText()
+                    + (x.hasNonNull("reason") ? ": " + x.get("reason").asText() : "")).toList();
+            String error = p.hasNonNull("last_error") ? "; " + p.get("last_error").asText() : "";
             waiting.add(p.path("name").asText() + " " + ready + "/" + p.path("desired_size").asInt() + " ready"
-                + ms.stream().filter(x -> x.hasNonNull("reason")).map(x -> " (" + PoolCommands.memberNode(x).asText() + ": " + x.get("reason").asText() + ")")
-                    .reduce("", String::concat));
+                + (others.isEmpty() ? "" : " (" + String.join(", ", others) + ")") + error);
           }
         });
         if (waiting.isEmpty()) {
