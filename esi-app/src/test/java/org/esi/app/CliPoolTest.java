@@ -164,7 +164,7 @@ class CliPoolTest {
 
         // Past what the offers can give: exit 1, the message says how many fit, nothing is claimed.
         CliRun refused = fails(1, "pool", "scale", "workers", "5");
-        assertThat(refused.err()).contains("pool workers not scaled to 5, nothing claimed").contains("Only 1 of 3 machines fit")
+        assertThat(refused.err()).contains("pool workers not scaled to 5: Only").contains("Only 1 of 3 machines fit")
                 .contains("HTTP 409");
         assertThat(json(ok("pool", "show", "workers", "-f", "json")).path("desired_size").asInt()).isEqualTo(2);
         assertThat(liveLeases("pool-metal")).hasSize(2);

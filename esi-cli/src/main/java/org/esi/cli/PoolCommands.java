@@ -351,7 +351,7 @@ final class PoolCommands extends Group {
         if (e.status() != 409) {
           throw e;
         }
-        throw new CliException("pool " + pool + " not scaled to " + desiredSize + ", nothing claimed: " + e.getMessage(), e.status());
+        throw new CliException("pool " + pool + " not scaled to " + desiredSize + ": " + e.getMessage(), e.status());
       }
       show(ctx, scaled);
     }
