@@ -157,14 +157,15 @@ final class ClusterCommands extends Group {
     return lines.isEmpty() ? null : TextNode.valueOf(String.join("\n", lines));
   }
 
-  @Command(name = "orchestrate", description = {"Create a cluster from upstream's orchestrate file, one pool per node config,",
-      "and wait (as upstream does) until every node is deployed.",
-      "Differences from upstream: config i (from 1) becomes pool <cluster>-<i> with desired = min = max = num_nodes",
-      "and label esi.cluster=<cluster>; <cluster> is the file's \"name\", else a new UUID. The pools renew the leases.",
-      "provisioning image_url boots \"url\" as an ISO; image needs \"image_url\" (ESI has no image service) and takes",
-      "ssh_key, user_data_file, user_data, image_checksum. node_uuids, tagged_network_uuids and fip_network_uuid are",
-      "refused before anything is created (pools pick nodes by resource class; no floating IPs), so the Port, Fixed IP",
-      "and Floating columns stay empty. If one pool cannot be created, the pools already created are deleted."})
+  @Command(name = "orchestrate", description = {
+      "Create a cluster from upstream's orchestrate file, one pool per node config, and wait (as upstream does) until every node is deployed.",
+      "Differences from upstream: config i (from 1) becomes pool <cluster>-<i> with desired = min = max = num_nodes and label "
+          + "esi.cluster=<cluster>, where <cluster> is the file's \"name\", else a new UUID; the pools renew the leases.",
+      "provisioning_type image_url boots \"url\" as an ISO; image needs \"image_url\" (ESI has no image service) and takes "
+          + "ssh_key, user_data_file, user_data and image_checksum.",
+      "node_uuids, tagged_network_uuids and fip_network_uuid are refused before anything is created (pools pick nodes by "
+          + "resource class; there are no floating IPs), so the Port, Fixed IP and Floating columns stay empty.",
+      "If one pool cannot be created, the pools already created are deleted."})
   static final class Orchestrate extends Leaf {
     @Parameters(paramLabel = "<cluster_config_file>", description = "JSON file describing the cluster (upstream's node_configs format)")
     Path file;

@@ -172,8 +172,8 @@ final class PoolCommands extends Group {
 
   @Command(name = "create", description = {"Create a pool: claim, deploy and keep --desired machines of a resource class.",
       "Deploy with --image-url (a whole-disk image, optionally with user data and SSH keys) or --boot-iso-url.",
-      "--file gives the pool as the API's JSON body (docs/clusters.md); options given as well replace those fields,",
-      "and --label adds to the file's labels.",
+      "--file gives the pool as the API's JSON body (docs/clusters.md); options given as well replace those fields, "
+          + "and --label adds to the file's labels.",
       "The server answers 409 when the desired size cannot be met now; then nothing is claimed."})
   static final class Create extends Leaf {
     @Parameters(arity = "0..1", paramLabel = "<name>", description = "Name of the pool, unique in the project (required unless in --file)")
