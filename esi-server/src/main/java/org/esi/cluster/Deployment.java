@@ -92,9 +92,7 @@ public record Deployment(String imageUrl, String imageChecksum, String userData,
                 info.put("image_checksum", imageChecksum);
             }
         } else {
-            // The node boots the ISO itself (virtual media, or iPXE's sanboot of image_source); the ramdisk deploy
-            // interface keeps the in-band agent from writing it to disk.
-            info.put("boot_iso", bootIsoUrl);
+            // Booted as it is, out of band (virtual media, else PXE sanboot): the ramdisk deploy, no agent writing a disk.
             info.put("image_source", bootIsoUrl);
             info.put("deploy_interface", "ramdisk");
         }

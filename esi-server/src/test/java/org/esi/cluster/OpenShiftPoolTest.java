@@ -184,7 +184,7 @@ class OpenShiftPoolTest {
             assertThat(ai.imageUrls).contains(iso);
             booted.add(iso);
             JsonNode n = bed.server.adminGet("/baremetal/v1/nodes/" + node);
-            assertThat(n.path("instance_info").path("boot_iso").asText()).isEqualTo(iso);
+            assertThat(n.path("instance_info").path("image_source").asText()).isEqualTo(iso);
         }
         assertThat(booted).hasSize(3);
         List<String> roles = new ArrayList<>();
