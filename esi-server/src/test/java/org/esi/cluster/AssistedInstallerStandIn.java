@@ -58,6 +58,7 @@ final class AssistedInstallerStandIn implements AutoCloseable {
     final List<String> deletedMacs = new CopyOnWriteArrayList<>();
     final List<String> bodies = new CopyOnWriteArrayList<>();
     volatile Consumer<String> onDeleteHost = mac -> { };
+    private final Map<String, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private int issued;
 
     AssistedInstallerStandIn(Duration tokenLife) throws IOException {
@@ -78,6 +79,21 @@ final class AssistedInstallerStandIn implements AutoCloseable {
 
     synchronized int tokensIssued() {
         return issued;
+    }
+
+    /** The next {@code n} calls whose {@code "METHOD path"} matches {@code regex} are answered 503. */
+    void failNext(String regex, int n) {
+        failures.put(regex, n);
+    }
+
+    private boolean failing(String method, String path) {
+        for (Map.Entry<String, Integer> f : failures.entrySet()) {
+            if ((method + " " + path).matches(f.getKey()) && f.getValue() > 0) {
+                failures.merge(f.getKey(), -1, Integer::sum);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Every token so far stops working at once (the next call is 401). */
@@ -182,6 +198,11 @@ final class AssistedInstallerStandIn implements AutoCloseable {
         }
         String text = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         bodies.add(text);
+        if (failing(method, path)) {
+            calls.add(new Call(Instant.now(), method, path, token, false, 503));
+            send(x, 503, error(503, "Service Unavailable (the stand-in was told to fail this call)"));
+            return;
+        }
         JsonNode body = text.isBlank() ? json.createObjectNode() : json.readTree(text);
         int[] status = {500};
         JsonNode answer;

@@ -263,8 +263,20 @@ class OpenShiftPoolTest {
         Map<String, Object> os = access();
         os.put("cluster_id", openshiftCluster);
         os.put("api_vip_dnsname", "api.prod.example.com");
+        // The import fails once: recorded as the pool's last_error, tried again after a back-off, and then it goes on.
+        ai.failNext("POST /v2/clusters/import", 1);
         bed.http.post("/cluster/v1/pools", bed.lessee, pool("workers", 2, 3, os)).expect(201);
+        Instant until = Instant.now().plus(Duration.ofSeconds(20));
+        JsonNode shown;
+        do {
+            shown = bed.http.get("/cluster/v1/pools/workers", bed.lessee).expect(200).json();
+            Thread.sleep(50);
+        } while (shown.path("openshift").path("last_error").isNull() && Instant.now().isBefore(until));
+        assertThat(shown.path("openshift").path("last_error").asText()).contains("503").contains("/v2/clusters/import");
+        assertThat(shown.path("last_error").asText()).contains("503");
         bed.awaitMembers("workers", m -> m.size() == 2 && PoolTestbed.count(m, "ready") == 2);
+        assertThat(bed.http.get("/cluster/v1/pools/workers", bed.lessee).expect(200).json().path("openshift").path("last_error").isNull()).isTrue();
+        assertThat(ai.calls.stream().filter(c -> c.status() == 503)).hasSize(1);
 
         assertThat(ai.clusters()).hasSize(1);
         JsonNode imported = ai.clusters().get(0);
@@ -282,12 +294,15 @@ class OpenShiftPoolTest {
         assertThat(ai.hosts()).hasSize(3).allMatch(h -> h.path("role").asText().equals("worker")
                 && h.path("status").asText().equals("added-to-existing-cluster"));
 
-        // Scaling down: hosts deleted from the Assisted Installer first, then the leases end.
+        // Scaling down: hosts deleted from the Assisted Installer first, then the leases end; a deletion that fails
+        // once keeps its lease running until it is tried again and done.
         Map<String, String> atDeletion = leaseAtDeletion();
+        ai.failNext("DELETE /v2/infra-envs/[^/]+/hosts/[^/]+", 1);
         bed.http.patch("/cluster/v1/pools/workers", bed.lessee, Map.of("desired_size", 1)).expect(200);
         bed.awaitMembers("workers", m -> m.size() == 1);
         assertThat(atDeletion).hasSize(2);
         assertThat(atDeletion.values()).containsOnly("active");
+        assertThat(ai.calls.stream().filter(c -> c.status() == 503)).hasSize(2);
         assertThat(ai.hosts()).hasSize(1);
         assertThat(bed.liveLeases()).hasSize(1);
 
