@@ -26,7 +26,8 @@ import org.esi.cluster.openshift.OpenShiftSettings;
 public final class PoolRoutes {
     private static final Set<String> CREATE = Set.of("name", "resource_class", "properties", "min_size", "max_size", "desired_size",
             "lease_duration", "renew_before", "deploy", "networks", "labels", OpenShiftOption.FIELD);
-    private static final Set<String> PATCH = Set.of("min_size", "max_size", "desired_size", "lease_duration", "renew_before", "labels");
+    private static final Set<String> PATCH = Set.of("min_size", "max_size", "desired_size", "lease_duration", "renew_before", "labels",
+            OpenShiftOption.FIELD);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Duration DEFAULT_LEASE = Duration.ofDays(1);
     private static final Duration DEFAULT_RENEW = Duration.ofHours(1);
@@ -114,7 +115,16 @@ public final class PoolRoutes {
                 body.has("lease_duration") ? duration(body, "lease_duration", null) : null,
                 body.has("renew_before") ? duration(body, "renew_before", null) : null,
                 body.has("labels") ? labels(body.get("labels")) : null);
-        Pool changed = pools.change(p, c, "changed by " + call.caller().userName());
+        JsonNode secrets = body.get(OpenShiftOption.FIELD);
+        if (secrets != null && openshift == null) {
+            throw ApiException.badRequest("openshift pools are not available on this service");
+        }
+        // Rotated Assisted Installer secrets: checked with the rest before anything changes, written after.
+        var rotate = secrets == null ? null : openshift.change(p.uuid(), secrets);
+        Pool changed = secrets != null && body.size() == 1 ? p : pools.change(p, c, "changed by " + call.caller().userName());
+        if (rotate != null) {
+            pools.store().jdbi().useTransaction(rotate::accept);
+        }
         call.ctx().json(view(changed));
     }
 

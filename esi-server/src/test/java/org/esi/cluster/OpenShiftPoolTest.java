@@ -287,6 +287,18 @@ class OpenShiftPoolTest {
         assertThat(ai.count("POST", "/v2/clusters/[^/]+/actions/install")).isZero();
         assertThat(ai.count("POST", "/v2/infra-envs/[^/]+/hosts/[^/]+/actions/install")).isEqualTo(2);
 
+        // Rotated secrets (PATCH): sealed like the first ones, used from the next call on; nothing else of the block changes.
+        String before = rows("select offline_token from pool_openshift");
+        bed.http.patch("/cluster/v1/pools/workers", bed.lessee, Map.of("openshift", Map.of("api_url", "http://127.0.0.1:9/x"))).expect(400);
+        bed.http.patch("/cluster/v1/pools/workers", bed.lessee, Map.of("openshift", Map.of("offline_token", "two words"))).expect(400);
+        JsonNode rotated = bed.http.patch("/cluster/v1/pools/workers", bed.lessee, Map.of("openshift",
+                Map.of("offline_token", AssistedInstallerStandIn.OFFLINE_TOKEN, "pull_secret", AssistedInstallerStandIn.PULL_SECRET))).expect(200).json();
+        assertNoSecretIn(rotated.toString());
+        assertThat(rotated.path("openshift").path("api_url").asText()).isEqualTo(ai.apiUrl());
+        String after = rows("select offline_token from pool_openshift");
+        assertThat(after).startsWith("enc:v1:").isNotEqualTo(before); // sealed again, with a new nonce
+        assertNoSecretIn(after);
+
         // Scaling up: the new member's host is installed as a worker too.
         bed.http.patch("/cluster/v1/pools/workers", bed.lessee, Map.of("desired_size", 3)).expect(200);
         bed.awaitMembers("workers", m -> m.size() == 3 && PoolTestbed.count(m, "ready") == 3);
@@ -307,13 +319,18 @@ class OpenShiftPoolTest {
         assertThat(bed.liveLeases()).hasSize(1);
 
         // A lease ended outside the pool (here by the admin): its host is deleted from the Assisted Installer too.
-        String lease = bed.members("workers").get(0).path("lease_uuid").asText();
-        bed.http.delete("/lease/v1/leases/" + lease, bed.server.adminToken()).status();
+        // (The pool then replaces the member, on another machine or the same one again: only this host is gone.)
+        JsonNode last = bed.members("workers").get(0);
+        String mac = macs.get(last.path("node_uuid").asText());
+        java.util.function.Supplier<List<JsonNode>> hostsOfMac = () -> ai.hosts().stream().map(h -> (JsonNode) h)
+                .filter(h -> h.path("inventory").asText().contains(mac)).toList();
+        assertThat(hostsOfMac.get()).hasSize(1);
+        bed.http.delete("/lease/v1/leases/" + last.path("lease_uuid").asText(), bed.server.adminToken()).status();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        while (!ai.hosts().isEmpty() && Instant.now().isBefore(deadline)) {
+        while (!ai.deletedMacs.contains(mac) && Instant.now().isBefore(deadline)) {
             Thread.sleep(100);
         }
-        assertThat(ai.hosts()).isEmpty();
+        assertThat(ai.deletedMacs).contains(mac);
     }
 
     /** The client alone against the stand-in: a token is refreshed before it runs out, and a 401 refreshes it once. */

@@ -144,7 +144,9 @@ class RouteBadInputTest {
                 "openshift", Map.of("api_url", "http://127.0.0.1:9/api/assisted-install", "token_url", "http://127.0.0.1:9/token",
                         "offline_token", "never-used-offline-token", "pull_secret", "{\"auths\":{}}", "name", "never-created",
                         "openshift_version", "4.16", "base_dns_domain", "example.com")));
-        VALID.put("PATCH /cluster/v1/pools/{id}", Map.of("max_size", 3, "renew_before", "PT2H", "labels", Map.of("k", "w")));
+        // The sample pool has no openshift option, so the secrets' change is refused too: fuzzed, never applied.
+        VALID.put("PATCH /cluster/v1/pools/{id}", Map.of("max_size", 3, "renew_before", "PT2H", "labels", Map.of("k", "w"),
+                "openshift", Map.of("offline_token", "never-used-offline-token", "pull_secret", "{\"auths\":{}}")));
         VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
 

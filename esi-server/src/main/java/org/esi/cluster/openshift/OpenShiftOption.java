@@ -30,6 +30,24 @@ public final class OpenShiftOption {
         store.insert(h, pool, s);
     }
 
+    /**
+     * A PATCH of the block: a new {@code offline_token} and/or {@code pull_secret} (rotated secrets), nothing else.
+     * Checked before anything changes; the returned step writes them (sealed) and lets a backed-off pool retry at once.
+     */
+    public java.util.function.Consumer<Handle> change(UUID pool, JsonNode block) {
+        if (block == null || !block.isObject() || block.isEmpty()) {
+            throw org.esi.http.ApiException.badRequest("openshift in a pool change must be an object with offline_token and/or pull_secret");
+        }
+        org.esi.http.Jsons.requireOnly((com.fasterxml.jackson.databind.node.ObjectNode) block, java.util.Set.of("offline_token", "pull_secret"),
+                "an openshift change (only its secrets can be changed)");
+        String offline = block.has("offline_token") ? secrets.seal(OpenShiftSettings.offlineToken((com.fasterxml.jackson.databind.node.ObjectNode) block)) : null;
+        String pull = block.has("pull_secret") ? secrets.seal(OpenShiftSettings.pullSecret((com.fasterxml.jackson.databind.node.ObjectNode) block, json)) : null;
+        if (store.find(pool).isEmpty()) {
+            throw org.esi.http.ApiException.badRequest("This pool has no openshift option to change");
+        }
+        return h -> store.setSecrets(h, pool, offline, pull);
+    }
+
     /** The block as the API shows it, with what the Assisted Installer made; empty for a pool without one. */
     public Optional<Map<String, Object>> describe(UUID pool) {
         return store.find(pool).map(o -> {

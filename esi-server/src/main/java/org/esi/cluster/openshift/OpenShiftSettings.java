@@ -46,14 +46,8 @@ public record OpenShiftSettings(String apiUrl, String tokenUrl, String sealedOff
         Jsons.requireOnly(o, FIELDS, "openshift");
         String api = url(o, "api_url", null);
         String token = url(o, "token_url", DEFAULT_TOKEN_URL);
-        String offline = Jsons.optString(o, "offline_token", 8192);
-        if (offline == null || !TOKEN.matcher(offline).matches()) {
-            throw ApiException.badRequest("openshift.offline_token is required: the offline token of the Assisted Installer's SSO (one line, no spaces)");
-        }
-        String pull = Jsons.optString(o, "pull_secret", 16384);
-        if (pull == null || !isPullSecret(pull, json)) {
-            throw ApiException.badRequest("openshift.pull_secret is required: the pull secret's JSON text, {\"auths\": {...}}");
-        }
+        String offline = offlineToken(o);
+        String pull = pullSecret(o, json);
         String name = Jsons.optString(o, "name", 255);
         name = name == null ? poolName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-") : name;
         if (!CLUSTER_NAME.matcher(name).matches()) {
@@ -110,6 +104,22 @@ public record OpenShiftSettings(String apiUrl, String tokenUrl, String sealedOff
     @Override
     public String toString() {
         return "OpenShiftSettings[" + apiUrl + ", " + name + (dayTwo() ? ", day 2 of " + openshiftClusterId : ", day 1") + "]";
+    }
+
+    static String offlineToken(ObjectNode o) {
+        String offline = Jsons.optString(o, "offline_token", 8192);
+        if (offline == null || !TOKEN.matcher(offline).matches()) {
+            throw ApiException.badRequest("openshift.offline_token is required: the offline token of the Assisted Installer's SSO (one line, no spaces)");
+        }
+        return offline;
+    }
+
+    static String pullSecret(ObjectNode o, ObjectMapper json) {
+        String pull = Jsons.optString(o, "pull_secret", 16384);
+        if (pull == null || !isPullSecret(pull, json)) {
+            throw ApiException.badRequest("openshift.pull_secret is required: the pull secret's JSON text, {\"auths\": {...}}");
+        }
+        return pull;
     }
 
     private static String url(ObjectNode o, String field, String dflt) {

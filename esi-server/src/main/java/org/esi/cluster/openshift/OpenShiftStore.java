@@ -65,6 +65,14 @@ public final class OpenShiftStore {
                 .bind("s", status).bind("r", installRequested).bind("p", pool).execute();
     }
 
+    /** New sealed secrets (null: unchanged); a pool backing off after a failure tries again at once. */
+    public void setSecrets(Handle h, UUID pool, String sealedOfflineToken, String sealedPullSecret) {
+        h.createUpdate("""
+                        update pool_openshift set offline_token = coalesce(:o, offline_token), pull_secret = coalesce(:s, pull_secret),
+                          retry_at = null where pool_uuid = :p""")
+                .bind("o", sealedOfflineToken).bind("s", sealedPullSecret).bind("p", pool).execute();
+    }
+
     public void setAddingWorkers(Handle h, UUID pool) {
         h.createUpdate("update pool_openshift set adding_workers = true where pool_uuid = :p").bind("p", pool).execute();
     }
