@@ -646,8 +646,10 @@ function poolSections(p, members, history, leases, redraw) {
     }));
     out.push(legend([['lease', 'member lease']]), timeline(from, to, rows, { label: `Leases of the members of ${p.name}` }));
   }
+  const byLease = new Map(members.map((m) => [m.lease_uuid, m.node_name || m.node_uuid]));
   out.push(table(['Node', 'Status', 'Reason', 'Provider ID', 'Lease end', ''], members.map((m) => {
     const name = m.node_name || m.node_uuid;
+    const reason = [m.reason, m.replaces ? `replaces ${byLease.get(m.replaces) || 'a member whose lease ends'}` : null].filter(Boolean).join('; ');
     const remove = h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${name}` }, 'Remove');
     remove.addEventListener('click', () => {
       if (!confirm(`Remove ${name} from pool ${p.name}? Its lease ends, the machine is wiped, and the desired size drops by one.`)) return;
@@ -657,7 +659,7 @@ function poolSections(p, members, history, leases, redraw) {
       }, redraw);
     });
     return h('tr', { dataset: { member: m.node_uuid } },
-      h('td', {}, name), h('td', { class: 'status' }, m.status), h('td', {}, m.reason || ''), h('td', { class: 'mono' }, m.provider_id),
+      h('td', {}, name), h('td', { class: 'status' }, m.status), h('td', {}, reason), h('td', { class: 'mono' }, m.provider_id),
       h('td', {}, timeEl(m.lease_end)), h('td', { class: 'actions' }, remove));
   }), 'No members.'));
   out.push(h('h2', {}, 'Scale history'), table(['Time', 'Size', 'Reason'], history.slice().reverse().map((x) => h('tr', { dataset: { history: x.time } },

@@ -311,6 +311,8 @@ class WebConsoleTest {
                 "deploy", Map.of("image_url", "http://192.0.2.10/images/worker.raw", "image_checksum", "sha256:" + "ab".repeat(32)))).expect(201);
 
         logIn("paula", "ui-pools");
+        // The pool page redraws itself when its members change; an element found just before may be gone.
+        wait.ignoring(StaleElementReferenceException.class);
         browser.findElement(By.linkText("Pools")).click();
         wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "pools"));
         WebElement listed = browser.findElement(By.cssSelector("tr[data-pool]"));
@@ -324,8 +326,8 @@ class WebConsoleTest {
         slow.until(d -> memberStatuses().equals(List.of("ready", "ready")));
         wait.until(d -> d.findElements(By.cssSelector("[data-member] .tl-bar.lease")).size() == 2);
         assertThat(browser.findElements(By.cssSelector(".timeline .tl-now"))).isNotEmpty();
-        assertThat(browser.findElement(By.id("pool-summary")).getText()).contains("Desired 2", "2 ready");
-        assertThat(browser.findElement(By.cssSelector("tr[data-member]")).getText()).contains("esi://");
+        assertThat(textOf("#pool-summary")).contains("Desired 2", "2 ready");
+        assertThat(textOf("tr[data-member]")).contains("esi://");
         int history = browser.findElements(By.cssSelector("tr[data-history]")).size();
         assertEveryControlHasALabel();
         shot("16-lessee-pool");
@@ -336,9 +338,12 @@ class WebConsoleTest {
         slow.until(d -> memberStatuses().equals(List.of("ready", "ready", "ready")));
         wait.until(d -> d.findElements(By.cssSelector("[data-member] .tl-bar.lease")).size() == 3);
         wait.until(d -> d.findElements(By.cssSelector("tr[data-history]")).size() == history + 1);
-        assertThat(browser.findElement(By.cssSelector("tr[data-history]")).getText()).contains("2 → 3", "paula");
+        assertThat(textOf("tr[data-history]")).contains("2 → 3", "paula");
 
-        // Past what the offers can give: the server's words, and nothing changes.
+        // Past max_size (400) and past what the offers can give (409): the server's words, and nothing changes.
+        setValue("pool-desired", "6");
+        browser.findElement(By.id("pool-resize")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "must lie between min_size 0 and max_size 5"));
         setValue("pool-desired", "5");
         browser.findElement(By.id("pool-resize")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "machines fit"));
@@ -349,8 +354,8 @@ class WebConsoleTest {
         shot("17-lessee-pool-too-big");
 
         // A member removed (after the confirm) goes from the page.
-        String gone = browser.findElement(By.cssSelector("tr[data-member]")).getAttribute("data-member");
-        wait.ignoring(StaleElementReferenceException.class).until(d -> {
+        String gone = (String) js("return document.querySelector('tr[data-member]').dataset.member;");
+        wait.until(d -> {
             d.findElement(By.cssSelector("tr[data-member='" + gone + "'] button.danger")).click();
             return true;
         });
@@ -358,7 +363,7 @@ class WebConsoleTest {
         slow.until(d -> d.findElements(By.cssSelector("tr[data-member='" + gone + "']")).isEmpty()
                 && d.findElements(By.cssSelector("[data-member='" + gone + "']")).isEmpty());
         assertThat(browser.findElements(By.cssSelector("tr[data-member]"))).hasSize(2);
-        assertThat(browser.findElement(By.id("pool-summary")).getText()).contains("Desired 2");
+        assertThat(textOf("#pool-summary")).contains("Desired 2");
 
         browser.manage().window().setSize(new Dimension(390, 844));
         browser.navigate().refresh();
@@ -378,8 +383,13 @@ class WebConsoleTest {
         shot("19-other-lessee-pools");
     }
 
-    List<String> memberStatuses() {
-        return browser.findElements(By.cssSelector("tr[data-member] td.status")).stream().map(WebElement::getText).toList();
+    /** The members' statuses, read in one step so that a redraw in between cannot leave a stale element. */
+    List<?> memberStatuses() {
+        return (List<?>) js("return [...document.querySelectorAll('tr[data-member] td.status')].map(e => e.textContent);");
+    }
+
+    String textOf(String css) {
+        return (String) js("return document.querySelector(arguments[0]).innerText;", css);
     }
 
     /** A fake-hardware machine of the owner made available (enroll, manage, provide) and offered to one project only. */
