@@ -353,11 +353,11 @@ function matchesProps(properties, filters) {
   });
 }
 
-// A timeline range holding every bar and now: from an hour ago (or the first start) to a day ahead (or the last end that has one).
-function rangeAround(starts, ends) {
+// A timeline range holding every bar and now: from an hour ago (or the first start) to `ahead` from now (or the last end that has one).
+function rangeAround(starts, ends, ahead = DAY) {
   const now = Date.now();
   return [new Date(Math.min(now - HOUR, ...starts.map(Number))),
-    new Date(Math.max(now + DAY, ...ends.map(Number).filter((t) => t < Date.UTC(9999, 0))))];
+    new Date(Math.max(now + ahead, ...ends.map(Number).filter((t) => t < Date.UTC(9999, 0))))];
 }
 
 // My leases, with countdowns and a timeline.
@@ -638,7 +638,7 @@ function poolSections(p, members, history, leases, redraw) {
   if (p.last_error) out.push(h('p', { class: 'status failed', id: 'pool-last-error' }, `Last error: ${p.last_error}`));
   out.push(h('h2', {}, 'Members'));
   if (members.length) {
-    const [from, to] = rangeAround(starts, ends);
+    const [from, to] = rangeAround(starts, ends, HOUR);
     const rows = members.map((m, i) => ({
       label: h('span', {}, h('strong', {}, m.node_name || m.node_uuid), h('br'), h('span', { class: 'muted' }, m.status)),
       data: { member: m.node_uuid },
