@@ -624,7 +624,12 @@ pages.pool = async (main, id) => {
   });
   main.append(title, sizeForm, live);
   await draw();
-  pageTimers.push(setInterval(() => draw().catch((e) => say(e.message)), 2000));
+  // A failing refresh says why once, not every 2 s.
+  let failed = '';
+  pageTimers.push(setInterval(() => draw().then(() => { failed = ''; }, (e) => {
+    if (e.message !== failed) say(e.message);
+    failed = e.message;
+  }), 2000));
 };
 
 function poolSections(p, members, history, leases, redraw) {

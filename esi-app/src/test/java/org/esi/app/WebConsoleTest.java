@@ -306,9 +306,10 @@ class WebConsoleTest {
         for (String name : List.of("pool-a", "pool-b", "pool-c")) {
             offeredForPools(owner, name, poolProject);
         }
-        http.post("/cluster/v1/pools", paula, Map.of("name", "ui-workers", "resource_class", "pool-metal", "max_size", 5,
+        String pool = http.post("/cluster/v1/pools", paula, Map.of("name", "ui-workers", "resource_class", "pool-metal", "max_size", 5,
                 "desired_size", 2, "lease_duration", "PT4H", "renew_before", "PT30M",
-                "deploy", Map.of("image_url", "http://192.0.2.10/images/worker.raw", "image_checksum", "sha256:" + "ab".repeat(32)))).expect(201);
+                "deploy", Map.of("image_url", "http://192.0.2.10/images/worker.raw", "image_checksum", "sha256:" + "ab".repeat(32))))
+                .expect(201).json().path("uuid").asText();
 
         logIn("paula", "ui-pools");
         // The pool page redraws itself when its members change; an element found just before may be gone.
@@ -381,6 +382,10 @@ class WebConsoleTest {
         assertThat(browser.findElements(By.cssSelector("tr[data-pool]"))).isEmpty();
         assertThat(browser.findElement(By.id("main")).getText()).contains("No pools").doesNotContain("ui-workers");
         shot("19-other-lessee-pools");
+        browser.get(esi.url() + "/ui/#/pool/" + pool);
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "pool"));
+        assertThat(browser.findElement(By.id("alert")).getText()).containsIgnoringCase("could not be found");
+        assertThat(browser.findElement(By.id("main")).getText()).doesNotContain("ui-workers").doesNotContain("pool-a");
     }
 
     /** The members' statuses, read in one step so that a redraw in between cannot leave a stale element. */
