@@ -259,8 +259,10 @@ class WebConsoleTest {
         assertThat(browser.findElement(row).getText()).contains("rack2-leased", "ui-owners", "ui-lessees");
         browser.findElement(row).findElement(By.xpath(".//button[text()='Power on']")).click();
         wait.until(d -> d.findElement(By.id("alert")).getText().contains("power on requested"));
-        wait.until(d -> {
+        // Each look reloads the page and waits for it to be drawn: on a loaded machine a reload can take longer than the poll interval.
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> {
             d.navigate().refresh();
+            wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "nodes"));
             return d.findElements(row).stream().anyMatch(r -> r.findElement(By.cssSelector("td.status")).getText().equals("power on"));
         });
         assertThat(http.get("/baremetal/v1/nodes/" + node, owner).json().path("power_state").asText()).isEqualTo("power on");
