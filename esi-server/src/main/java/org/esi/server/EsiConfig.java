@@ -33,39 +33,8 @@ public record EsiConfig(
         java.util.OptionalInt consoleGatewayPort,
         org.esi.node.BootChainNetworks bootChainFrom,
         Duration auditRetention,
+        /* The cluster autoscaler's externalgrpc listener, when autoscaler.port is set. */
         Optional<org.esi.cluster.autoscaler.AutoscalerSettings> autoscaler) {
-
-    /** Every setting but the autoscaler listener's, which is then off. */
-    public EsiConfig(
-            String listenAddress,
-            int listenPort,
-            Optional<String> publicUrl,
-            Optional<String> databaseUrl,
-            Optional<String> databaseUser,
-            Optional<String> databasePassword,
-            int databasePoolSize,
-            org.esi.persistence.DatabaseTimeouts databaseTimeouts,
-            Path dataDir,
-            Optional<Path> secretKeyFile,
-            Duration tokenLifetime,
-            Duration leaseDefaultLength,
-            Duration leaseMaxLength,
-            Duration leaseEndingSoon,
-            Duration powerSyncInterval,
-            Optional<Path> policyFile,
-            Optional<Path> tlsCert,
-            Optional<Path> tlsKey,
-            Optional<String> adminPassword,
-            java.util.List<org.esi.network.VlanRange> vlanRanges,
-            HttpLimits http,
-            java.util.OptionalInt consoleGatewayPort,
-            org.esi.node.BootChainNetworks bootChainFrom,
-            Duration auditRetention) {
-        this(listenAddress, listenPort, publicUrl, databaseUrl, databaseUser, databasePassword, databasePoolSize, databaseTimeouts,
-                dataDir, secretKeyFile, tokenLifetime, leaseDefaultLength, leaseMaxLength, leaseEndingSoon, powerSyncInterval,
-                policyFile, tlsCert, tlsKey, adminPassword, vlanRanges, http, consoleGatewayPort, bootChainFrom, auditRetention,
-                Optional.empty());
-    }
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();

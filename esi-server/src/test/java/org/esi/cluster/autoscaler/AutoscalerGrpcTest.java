@@ -1,0 +1,389 @@
+package org.esi.cluster.autoscaler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.kubernetes.client.proto.Meta;
+import io.kubernetes.client.proto.Resource;
+import io.kubernetes.client.proto.V1;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.esi.cluster.autoscaler.AutoscalerPools.Instance;
+import org.esi.cluster.autoscaler.AutoscalerPools.State;
+import org.esi.cluster.autoscaler.AutoscalerPools.Template;
+import org.esi.cluster.autoscaler.proto.CleanupRequest;
+import org.esi.cluster.autoscaler.proto.CloudProviderGrpc;
+import org.esi.cluster.autoscaler.proto.CloudProviderGrpc.CloudProviderBlockingStub;
+import org.esi.cluster.autoscaler.proto.ExternalGrpcNode;
+import org.esi.cluster.autoscaler.proto.GPULabelRequest;
+import org.esi.cluster.autoscaler.proto.GetAvailableGPUTypesRequest;
+import org.esi.cluster.autoscaler.proto.InstanceErrorInfo;
+import org.esi.cluster.autoscaler.proto.InstanceStatus.InstanceState;
+import org.esi.cluster.autoscaler.proto.NodeGroup;
+import org.esi.cluster.autoscaler.proto.NodeGroupAutoscalingOptions;
+import org.esi.cluster.autoscaler.proto.NodeGroupAutoscalingOptionsRequest;
+import org.esi.cluster.autoscaler.proto.NodeGroupDecreaseTargetSizeRequest;
+import org.esi.cluster.autoscaler.proto.NodeGroupDeleteNodesRequest;
+import org.esi.cluster.autoscaler.proto.NodeGroupForNodeRequest;
+import org.esi.cluster.autoscaler.proto.NodeGroupIncreaseSizeRequest;
+import org.esi.cluster.autoscaler.proto.NodeGroupNodesRequest;
+import org.esi.cluster.autoscaler.proto.NodeGroupTargetSizeRequest;
+import org.esi.cluster.autoscaler.proto.NodeGroupTemplateNodeInfoRequest;
+import org.esi.cluster.autoscaler.proto.NodeGroupTemplateNodeInfoResponse;
+import org.esi.cluster.autoscaler.proto.NodeGroupsRequest;
+import org.esi.cluster.autoscaler.proto.PricingNodePriceRequest;
+import org.esi.cluster.autoscaler.proto.PricingPodPriceRequest;
+import org.esi.cluster.autoscaler.proto.RefreshRequest;
+import org.esi.cluster.autoscaler.proto.k8s.K8sCoreV1;
+import org.esi.cluster.autoscaler.proto.k8s.K8sMeta;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The autoscaler's gRPC face end to end: a real {@link AutoscalerServer} on 127.0.0.1, real TLS with client
+ * certificates from a CA made here, stubs generated from our externalgrpc.proto, and {@link FakePools} behind it.
+ */
+class AutoscalerGrpcTest {
+    @TempDir
+    static Path dir;
+
+    static TestCertificates ca;
+    static FakePools pools = new FakePools();
+    static AutoscalerServer server;
+    static final List<ManagedChannel> channels = new ArrayList<>();
+    static CloudProviderBlockingStub a;
+    static CloudProviderBlockingStub b;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ca = TestCertificates.authority(dir, "ESI autoscaler CA");
+        TestCertificates.Pem serverPem = ca.server("esi.example");
+        server = AutoscalerServer.start(new AutoscalerSettings("127.0.0.1", 0, serverPem.cert(), serverPem.key(), ca.caFile,
+                Map.of("autoscaler-a", "project-a", "autoscaler-b", "project-b")), pools);
+        a = stub(ca.client("autoscaler-a"), ca.caFile);
+        b = stub(ca.client("autoscaler-b"), ca.caFile);
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        for (ManagedChannel c : channels) {
+            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        server.close();
+    }
+
+    @BeforeEach
+    void pools() {
+        pools.projects.clear();
+        pools.calls.clear();
+        FakePools.FakeGroup a1 = pools.add("project-a", new FakePools.FakeGroup("pool-a1", "workers-a100", 0, 5, 5))
+                .member("esi://n1", "worker-1", State.RUNNING)
+                .member("esi://n2", "worker-2", State.CREATING)
+                .member("esi://n3", "worker-3", State.DELETING)
+                .member(new Instance("esi://n4", State.CREATING, "DEPLOY_FAILED", "image checksum mismatch"), "worker-4")
+                .member(new Instance("esi://n5", State.CREATING, Instance.OUT_OF_RESOURCES, "no matching offer left"), "worker-5");
+        a1.offersLeft = 0;
+        a1.template = new Template("workers-a100-template", "gpu-a100", 32, 262144, 960, 4,
+                Map.of("node.kubernetes.io/instance-type", "a100", "esi.example/pool", "workers-a100"));
+        FakePools.FakeGroup a2 = pools.add("project-a", new FakePools.FakeGroup("pool-a2", "cpu-small", 1, 10, 1))
+                .member("esi://n7", "small-7", State.RUNNING);
+        a2.offersLeft = 20;
+        a2.template = new Template("cpu-small-template", "baremetal", 8, 32768, 400, 0, Map.of());
+        pools.add("project-b", new FakePools.FakeGroup("pool-b1", "bravo", 0, 2, 0)).offersLeft = 2;
+    }
+
+    @Test
+    void nodeGroupsAreTheCallersPoolsWithTheirSizes() {
+        assertThat(a.nodeGroups(NodeGroupsRequest.getDefaultInstance()).getNodeGroupsList())
+                .extracting(NodeGroup::getId, NodeGroup::getMinSize, NodeGroup::getMaxSize)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("pool-a1", 0, 5), org.assertj.core.groups.Tuple.tuple("pool-a2", 1, 10));
+        assertThat(a.nodeGroups(NodeGroupsRequest.getDefaultInstance()).getNodeGroups(0).getDebug()).contains("workers-a100");
+        assertThat(b.nodeGroups(NodeGroupsRequest.getDefaultInstance()).getNodeGroupsList())
+                .extracting(NodeGroup::getId).containsExactly("pool-b1");
+        assertThat(pools.calls).contains("project-a groups", "project-b groups");
+    }
+
+    @Test
+    void nodeGroupForNodeMatchesByProviderIdThenByNameAndAnswersEmptyIdForStrangers() {
+        assertThat(forNode(a, "esi://n2", "whatever")).isEqualTo("pool-a1");
+        assertThat(forNode(a, "", "small-7")).isEqualTo("pool-a2");
+        assertThat(forNode(a, "esi://unknown", "not-ours")).isEmpty();
+        assertThat(forNode(a, "", "")).isEmpty();
+        // Another project's member is no business of project-b's autoscaler.
+        assertThat(forNode(b, "esi://n1", "worker-1")).isEmpty();
+        assertThat(pools.calls).contains("project-a groupForNode esi://n2 whatever", "project-a groupForNode  small-7");
+    }
+
+    @Test
+    void targetSizeIsThePoolsAndOtherProjectsPoolsAreNotFound() {
+        assertThat(a.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId("pool-a1").build()).getTargetSize()).isEqualTo(5);
+        assertStatus(() -> b.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId("pool-a1").build()),
+                Status.Code.NOT_FOUND, "no pool pool-a1");
+        assertStatus(() -> a.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId("nope").build()),
+                Status.Code.NOT_FOUND, "no pool nope");
+    }
+
+    @Test
+    void increaseSizeGrowsOrRefusesWithTheReason() {
+        a.nodeGroupIncreaseSize(increase("pool-a2", 3));
+        assertThat(pools.projects.get("project-a").get("pool-a2").targetSize).isEqualTo(4);
+
+        assertStatus(() -> a.nodeGroupIncreaseSize(increase("pool-a2", 7)), Status.Code.FAILED_PRECONDITION, "past its max_size 10");
+        assertStatus(() -> b.nodeGroupIncreaseSize(increase("pool-b1", 2)), Status.Code.OK, null);
+        assertStatus(() -> b.nodeGroupIncreaseSize(increase("pool-b1", 1)), Status.Code.FAILED_PRECONDITION, "max_size 2");
+        pools.projects.get("project-a").get("pool-a1").targetSize = 2;
+        assertStatus(() -> a.nodeGroupIncreaseSize(increase("pool-a1", 1)), Status.Code.RESOURCE_EXHAUSTED,
+                "only 0 matching offers for pool workers-a100");
+        assertStatus(() -> a.nodeGroupIncreaseSize(increase("pool-a2", 0)), Status.Code.INVALID_ARGUMENT, "delta must be positive");
+        assertStatus(() -> b.nodeGroupIncreaseSize(increase("pool-a2", 1)), Status.Code.NOT_FOUND, "no pool pool-a2");
+        assertThat(pools.projects.get("project-a").get("pool-a2").targetSize).isEqualTo(4);
+        assertThat(pools.calls).doesNotContain("project-a increaseSize pool-a2 0");
+    }
+
+    @Test
+    void deleteNodesReleasesExactlyThoseOrSaysWhichIsNotAMember() {
+        a.nodeGroupDeleteNodes(NodeGroupDeleteNodesRequest.newBuilder().setId("pool-a1")
+                .addNodes(node("esi://n1", "worker-1")).addNodes(node("", "worker-3")).build());
+        FakePools.FakeGroup a1 = pools.projects.get("project-a").get("pool-a1");
+        assertThat(a1.instances).extracting(Instance::providerId).containsExactly("esi://n2", "esi://n4", "esi://n5");
+        assertThat(a1.targetSize).isEqualTo(3);
+
+        assertStatus(() -> a.nodeGroupDeleteNodes(NodeGroupDeleteNodesRequest.newBuilder().setId("pool-a1")
+                .addNodes(node("esi://n2", "worker-2")).addNodes(node("esi://n7", "small-7")).build()),
+                Status.Code.NOT_FOUND, "node small-7 (esi://n7) is not a member of pool workers-a100");
+        assertThat(a1.instances).hasSize(3);
+        assertStatus(() -> a.nodeGroupDeleteNodes(NodeGroupDeleteNodesRequest.newBuilder().setId("pool-a1").build()),
+                Status.Code.INVALID_ARGUMENT, "no nodes");
+    }
+
+    @Test
+    void decreaseTargetSizePassesTheNegativeDeltaAndRefusesToCutRunningMembers() {
+        a.nodeGroupDecreaseTargetSize(NodeGroupDecreaseTargetSizeRequest.newBuilder().setId("pool-a1").setDelta(-3).build());
+        assertThat(pools.calls).contains("project-a decreaseTargetSize pool-a1 -3");
+        assertThat(pools.projects.get("project-a").get("pool-a1").targetSize).isEqualTo(2);
+        assertStatus(() -> a.nodeGroupDecreaseTargetSize(NodeGroupDecreaseTargetSizeRequest.newBuilder().setId("pool-a1").setDelta(-2).build()),
+                Status.Code.FAILED_PRECONDITION, "1 running members");
+        assertStatus(() -> a.nodeGroupDecreaseTargetSize(NodeGroupDecreaseTargetSizeRequest.newBuilder().setId("pool-a1").setDelta(1).build()),
+                Status.Code.INVALID_ARGUMENT, "delta must be negative");
+    }
+
+    @Test
+    void nodesAreInstancesWithTheirStateAndTheErrorsOfFailedOnes() {
+        var instances = a.nodeGroupNodes(NodeGroupNodesRequest.newBuilder().setId("pool-a1").build()).getInstancesList();
+        assertThat(instances).extracting(i -> i.getId(), i -> i.getStatus().getInstanceState()).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("esi://n1", InstanceState.instanceRunning),
+                org.assertj.core.groups.Tuple.tuple("esi://n2", InstanceState.instanceCreating),
+                org.assertj.core.groups.Tuple.tuple("esi://n3", InstanceState.instanceDeleting),
+                org.assertj.core.groups.Tuple.tuple("esi://n4", InstanceState.instanceCreating),
+                org.assertj.core.groups.Tuple.tuple("esi://n5", InstanceState.instanceCreating));
+        assertThat(instances.get(0).getStatus().hasErrorInfo()).isFalse();
+        assertThat(instances.get(3).getStatus().getErrorInfo()).isEqualTo(InstanceErrorInfo.newBuilder()
+                .setErrorCode("DEPLOY_FAILED").setErrorMessage("image checksum mismatch")
+                .setInstanceErrorClass(CloudProviderService.OTHER_ERROR_CLASS).build());
+        assertThat(instances.get(4).getStatus().getErrorInfo().getInstanceErrorClass()).isEqualTo(CloudProviderService.OUT_OF_RESOURCES_ERROR_CLASS);
+        assertStatus(() -> b.nodeGroupNodes(NodeGroupNodesRequest.newBuilder().setId("pool-a1").build()), Status.Code.NOT_FOUND, "pool-a1");
+    }
+
+    @Test
+    void templateNodeInfoIsAKubernetesNodeWithCapacityAndLabelsInBothFields() throws Exception {
+        NodeGroupTemplateNodeInfoResponse r = a.nodeGroupTemplateNodeInfo(NodeGroupTemplateNodeInfoRequest.newBuilder().setId("pool-a1").build());
+        // Decoded with Kubernetes' own generated classes: what the autoscaler's v1.Node#Unmarshal sees.
+        V1.Node node = V1.Node.parseFrom(r.getNodeBytes());
+        assertThat(V1.Node.parseFrom(r.getNodeInfo().toByteString())).isEqualTo(node);
+        assertThat(node.getMetadata().getName()).isEqualTo("workers-a100-template");
+        assertThat(node.getMetadata().getLabelsMap()).containsAllEntriesOf(Map.of(
+                "kubernetes.io/os", "linux",
+                "kubernetes.io/hostname", "workers-a100-template",
+                "node.kubernetes.io/instance-type", "a100",   // the pool's label wins over the resource class
+                "esi.example/pool", "workers-a100"));
+        Map<String, String> expected = Map.of("cpu", "32", "memory", "262144Mi", "ephemeral-storage", "960Gi", "pods", "110",
+                "nvidia.com/gpu", "4");
+        assertThat(quantities(node.getStatus().getCapacityMap())).isEqualTo(expected);
+        assertThat(quantities(node.getStatus().getAllocatableMap())).isEqualTo(expected);
+        assertThat(node.getStatus().getConditionsList()).anySatisfy(c -> {
+            assertThat(c.getType()).isEqualTo("Ready");
+            assertThat(c.getStatus()).isEqualTo("True");
+        });
+
+        V1.Node small = V1.Node.parseFrom(a.nodeGroupTemplateNodeInfo(
+                NodeGroupTemplateNodeInfoRequest.newBuilder().setId("pool-a2").build()).getNodeBytes());
+        assertThat(small.getMetadata().getLabelsMap()).containsEntry("node.kubernetes.io/instance-type", "baremetal");
+        assertThat(small.getStatus().getCapacityMap()).doesNotContainKey("nvidia.com/gpu");
+        assertStatus(() -> b.nodeGroupTemplateNodeInfo(NodeGroupTemplateNodeInfoRequest.newBuilder().setId("pool-a1").build()),
+                Status.Code.NOT_FOUND, "pool-a1");
+    }
+
+    @Test
+    void theRestIsAnsweredAsTheProtoSays() {
+        assertThat(a.gPULabel(GPULabelRequest.getDefaultInstance()).getLabel()).isEqualTo("nvidia.com/gpu.product");
+        assertThat(a.getAvailableGPUTypes(GetAvailableGPUTypesRequest.getDefaultInstance()).getGpuTypesMap()).isEmpty();
+        a.refresh(RefreshRequest.getDefaultInstance());
+        a.cleanup(CleanupRequest.getDefaultInstance());
+        assertStatus(() -> a.pricingNodePrice(PricingNodePriceRequest.getDefaultInstance()), Status.Code.UNIMPLEMENTED, "does not price");
+        assertStatus(() -> a.pricingPodPrice(PricingPodPriceRequest.getDefaultInstance()), Status.Code.UNIMPLEMENTED, "does not price");
+
+        NodeGroupAutoscalingOptions defaults = NodeGroupAutoscalingOptions.newBuilder()
+                .setScaleDownUtilizationThreshold(0.5)
+                .setScaleDownUnneededDuration(com.google.protobuf.Duration.newBuilder().setSeconds(600))
+                .setScaleDownUnneededTime(K8sMeta.Duration.newBuilder().setDuration(600_000_000_000L))  // what older autoscalers send
+                .setZeroOrMaxNodeScaling(true)
+                .build();
+        assertThat(a.nodeGroupGetOptions(NodeGroupAutoscalingOptionsRequest.newBuilder().setId("pool-a1").setDefaults(defaults).build())
+                .getNodeGroupAutoscalingOptions()).isEqualTo(defaults);
+        assertStatus(() -> a.nodeGroupGetOptions(NodeGroupAutoscalingOptionsRequest.newBuilder().setId("pool-a1").build()),
+                Status.Code.UNIMPLEMENTED, "use your defaults");
+        assertStatus(() -> b.nodeGroupGetOptions(NodeGroupAutoscalingOptionsRequest.newBuilder().setId("pool-a1").setDefaults(defaults).build()),
+                Status.Code.NOT_FOUND, "pool-a1");
+    }
+
+    @Test
+    void anUnexpectedFailureIsInternalWithoutDetails() {
+        for (ThrowingCallable call : List.<ThrowingCallable>of(
+                () -> a.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId(FakePools.EXPLODING).build()),
+                () -> a.nodeGroupNodes(NodeGroupNodesRequest.newBuilder().setId(FakePools.EXPLODING).build()),
+                () -> a.nodeGroupIncreaseSize(increase(FakePools.EXPLODING, 1)))) {
+            assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+                assertThat(e.getStatus().getDescription()).isEqualTo("internal error in ESI; the service's log has the details");
+                assertThat(e.getMessage()).doesNotContain(FakePools.SECRET).doesNotContain("IllegalStateException");
+                assertThat(e.getTrailers() == null ? "" : e.getTrailers().toString()).doesNotContain(FakePools.SECRET);
+            });
+        }
+    }
+
+    @Test
+    void aCertificateWhoseCnIsNotMappedIsDeniedEveryCall() throws Exception {
+        CloudProviderBlockingStub stranger = stub(ca.client("stranger"), ca.caFile);
+        assertStatus(() -> stranger.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED,
+                "CN 'stranger' is not mapped to an ESI project");
+        assertStatus(() -> stranger.refresh(RefreshRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED, "stranger");
+        assertStatus(() -> stranger.nodeGroupIncreaseSize(increase("pool-a1", 1)), Status.Code.PERMISSION_DENIED, "stranger");
+        assertStatus(() -> stranger.gPULabel(GPULabelRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED, "stranger");
+        assertThat(pools.calls).isEmpty();
+    }
+
+    @Test
+    void withoutATrustedClientCertificateTheHandshakeFails() throws Exception {
+        CloudProviderBlockingStub anonymous = stub(null, ca.caFile);
+        assertStatus(() -> anonymous.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, null);
+
+        // A certificate with a mapped CN, but from a CA the server does not trust.
+        TestCertificates rogue = TestCertificates.authority(dir.resolve(".."), "rogue CA " + System.nanoTime());
+        CloudProviderBlockingStub impostor = stub(rogue.client("autoscaler-a"), ca.caFile);
+        assertStatus(() -> impostor.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, null);
+        assertThat(pools.calls).isEmpty();
+    }
+
+    @Test
+    void aServerWithAMissingKeyDoesNotStartAndSaysWhichSetting() throws Exception {
+        TestCertificates.Pem pem = ca.server("second");
+        AutoscalerSettings s = new AutoscalerSettings("127.0.0.1", 0, pem.cert(), dir.resolve("missing-key.pem"), ca.caFile,
+                Map.of("x", "y"));
+        assertThatThrownBy(() -> AutoscalerServer.start(s, pools)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("autoscaler.tls-key").hasMessageContaining("missing-key.pem");
+    }
+
+    /** Every Kubernetes field our own .proto declares has the name, number, type and cardinality of Kubernetes' own. */
+    @Test
+    void ourKubernetesSubsetMatchesKubernetesFieldForField() {
+        assertSubset(K8sCoreV1.Node.getDescriptor(), V1.Node.getDescriptor(), new HashSet<>());
+        assertSubset(K8sMeta.Duration.getDescriptor(), Meta.Duration.getDescriptor(), new HashSet<>());
+        assertThat(org.esi.cluster.autoscaler.proto.k8s.K8sResource.Quantity.getDescriptor().getFullName())
+                .isEqualTo(Resource.Quantity.getDescriptor().getFullName());
+    }
+
+    private static void assertSubset(Descriptor ours, Descriptor theirs, Set<String> seen) {
+        assertThat(ours.getFullName()).isEqualTo(theirs.getFullName());
+        if (!seen.add(ours.getFullName())) {
+            return;
+        }
+        for (FieldDescriptor f : ours.getFields()) {
+            FieldDescriptor t = theirs.findFieldByName(f.getName());
+            assertThat(t).as("%s.%s in Kubernetes", ours.getFullName(), f.getName()).isNotNull();
+            assertThat(f.getNumber()).as("%s.%s number", ours.getFullName(), f.getName()).isEqualTo(t.getNumber());
+            assertThat(f.getType()).as("%s.%s type", ours.getFullName(), f.getName()).isEqualTo(t.getType());
+            assertThat(f.isRepeated()).as("%s.%s repeated", ours.getFullName(), f.getName()).isEqualTo(t.isRepeated());
+            assertThat(f.isMapField()).as("%s.%s map", ours.getFullName(), f.getName()).isEqualTo(t.isMapField());
+            if (f.getType() == FieldDescriptor.Type.MESSAGE) {
+                if (f.isMapField()) {
+                    assertSubset(f.getMessageType().findFieldByName("value"), t.getMessageType().findFieldByName("value"), seen);
+                } else {
+                    assertSubset(f.getMessageType(), t.getMessageType(), seen);
+                }
+            }
+        }
+    }
+
+    private static void assertSubset(FieldDescriptor ourValue, FieldDescriptor theirValue, Set<String> seen) {
+        assertThat(ourValue.getType()).isEqualTo(theirValue.getType());
+        if (ourValue.getType() == FieldDescriptor.Type.MESSAGE) {
+            assertSubset(ourValue.getMessageType(), theirValue.getMessageType(), seen);
+        }
+    }
+
+    private static Map<String, String> quantities(Map<String, Resource.Quantity> m) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        m.forEach((k, v) -> out.put(k, v.getString()));
+        return out;
+    }
+
+    private static String forNode(CloudProviderBlockingStub stub, String providerId, String name) {
+        return stub.nodeGroupForNode(NodeGroupForNodeRequest.newBuilder().setNode(node(providerId, name)).build()).getNodeGroup().getId();
+    }
+
+    private static ExternalGrpcNode node(String providerId, String name) {
+        return ExternalGrpcNode.newBuilder().setProviderID(providerId).setName(name).putLabels("kubernetes.io/os", "linux").build();
+    }
+
+    private static NodeGroupIncreaseSizeRequest increase(String id, int delta) {
+        return NodeGroupIncreaseSizeRequest.newBuilder().setId(id).setDelta(delta).build();
+    }
+
+    /** Runs the call; OK expects it to succeed, any other code that it fails with that code and a description containing text. */
+    private static void assertStatus(ThrowingCallable call, Status.Code code, String text) {
+        if (code == Status.Code.OK) {
+            try {
+                call.call();
+            } catch (Throwable t) {
+                throw new AssertionError("expected success", t);
+            }
+            return;
+        }
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).as(e.toString()).isEqualTo(code);
+            if (text != null) {
+                assertThat(e.getStatus().getDescription()).contains(text);
+            }
+        });
+    }
+
+    /** A stub over TLS to the test server, presenting this client certificate (none when null) and trusting the CA. */
+    private static CloudProviderBlockingStub stub(TestCertificates.Pem client, Path trusted) throws IOException {
+        TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(trusted.toFile());
+        if (client != null) {
+            tls.keyManager(client.cert().toFile(), client.key().toFile());
+        }
+        ChannelCredentials creds = tls.build();
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), creds).build();
+        channels.add(channel);
+        return CloudProviderGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+}
