@@ -183,10 +183,7 @@ public final class AgentBoot implements InBandAgent {
         }
         ObjectNode info = n.instanceInfo().deepCopy();
         info.set("configdrive", request.get("configdrive"));
-        return new Node(n.uuid(), n.name(), n.driver(), n.driverInfo(), n.driverInternalInfo(), n.powerState(), n.targetPowerState(),
-                n.provisionState(), n.targetProvisionState(), n.maintenance(), n.maintenanceReason(), n.lastError(), n.reservation(),
-                n.resourceClass(), n.properties(), info, n.instanceUuid(), n.extra(), n.description(), n.owner(), n.lessee(),
-                n.consoleEnabled(), n.traits(), n.createdAt(), n.updatedAt(), n.provisionUpdatedAt(), n.inspectionFinishedAt());
+        return n.withInstanceInfo(info);
     }
 
     static void requireBootableUrl(String url) throws BmcException {

@@ -208,6 +208,73 @@ public final class LeaseService {
         return claim;
     }
 
+    /**
+     * Runs {@code work} in one transaction with the booking retries of this service (a collision between
+     * concurrent bookings is run again; an overlap is a 409): for callers that claim with {@link #claimAll}
+     * and write their own rows in the same transaction.
+     */
+    public <T> T inBookingTransaction(java.util.function.Function<Handle, T> work) {
+        return write(() -> store.jdbi().inTransaction(work::apply));
+    }
+
+    /** What a batch of claims asks for: every lease starts now and lasts {@code length}, or less where an offer ends sooner. */
+    public record BatchClaim(String projectId, String name, Duration length, Duration shortest, String purpose) {}
+
+    /**
+     * Claims {@code n} of the candidate offers in the caller's transaction, all or none: candidates are locked in
+     * UUID order (so batches never deadlock each other or single claims), each one's free time is checked under
+     * its lock, and the claims are inserted where the booking constraint decides as for a single claim. A window
+     * is the offer's free gap from now on, cut to {@code length}; a gap shorter than {@code shortest} does not
+     * count. When fewer than n fit, nothing is written and the conflict says how many did. The events go to
+     * {@code recorded}, for {@link Lifecycle#publish} after the caller commits.
+     */
+    public List<Lease> claimAll(Handle h, BatchClaim b, List<UUID> candidates, int n, List<Event> recorded) {
+        Instant now = LeaseTimes.micros(clock.instant());
+        List<Lease> claimed = new ArrayList<>();
+        if (n <= 0) {
+            return claimed;
+        }
+        for (UUID candidate : candidates.stream().sorted().distinct().toList()) {
+            Optional<Offer> locked = store.offerForClaim(h, candidate);
+            if (locked.isEmpty() || locked.get().status() != OfferStatus.AVAILABLE || now.isBefore(locked.get().startTime())) {
+                continue;
+            }
+            Offer o = locked.get();
+            Optional<Instant> gapEnd = store.freeUntil(h, o.uuid(), now);
+            if (gapEnd.isEmpty()) {
+                continue;
+            }
+            Instant end = gapEnd.get().isBefore(now.plus(b.length())) ? gapEnd.get() : now.plus(b.length());
+            if (Duration.between(now, end).compareTo(b.shortest()) < 0) {
+                continue;
+            }
+            Lease l = new Lease(UUID.randomUUID(), b.name(), b.projectId(), o.projectId(), o.resourceType(), o.resourceUuid(),
+                    now, end, null, null, LeaseStatus.CREATED, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), b.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0, null, null, null);
+            store.insertClaim(h, l, now);
+            recorded.add(event(h, "esi_leap.lease.create", l, now));
+            claimed.add(l);
+            if (claimed.size() == n) {
+                return claimed;
+            }
+        }
+        throw new NotEnoughOffers(claimed.size(), n);
+    }
+
+    /** A batch of claims that did not fit: how many did. The caller's transaction rolls back, so nothing was claimed. */
+    public static final class NotEnoughOffers extends ApiException {
+        private final int fitted;
+
+        NotEnoughOffers(int fitted, int wanted) {
+            super(ErrorKind.CONFLICT, "Only " + fitted + " of " + wanted + " machines fit: not enough matching offers are free now"
+                    + " for the lease length; nothing was claimed");
+            this.fitted = fitted;
+        }
+
+        public int fitted() {
+            return fitted;
+        }
+    }
+
     public record LeaseRequest(String name, Node node, String projectId, Instant start, Instant end, ObjectNode properties, String purpose) {}
 
     public Lease createLease(Caller caller, LeaseRequest r) {

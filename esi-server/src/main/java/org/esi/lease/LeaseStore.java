@@ -175,6 +175,12 @@ public final class LeaseStore {
         return h.createQuery("select " + OFFER_COLUMNS + " from offer o where o.uuid = :u for no key update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
     }
 
+    /** The end of the offer's free gap that contains {@code t}; empty when the offer is busy (or closed) at t. */
+    public Optional<Instant> freeUntil(Handle h, UUID offer, Instant t) {
+        return h.createQuery("select upper(r) from offer o cross join unnest(o.free) r where o.uuid = :o and r @> cast(:t as timestamptz)")
+                .bind("o", offer).bind("t", utc(t)).mapTo(OffsetDateTime.class).findOne().map(OffsetDateTime::toInstant);
+    }
+
     /** Live leases claimed from an offer, in time order; the gaps between them are its availabilities. */
     public List<Lease> liveLeasesOfOffer(Handle h, UUID offer) {
         return h.createQuery("select * from lease where offer_uuid = :o and status not in ('expired', 'deleted') order by start_time")

@@ -410,7 +410,7 @@ public final class Lifecycle {
         return events.record(h, type, now, "lease", l.uuid(), l.resourceType(), l.resourceUuid(), l.projectId(), l.ownerId());
     }
 
-    void publish(List<Event> recorded) {
+    public void publish(List<Event> recorded) {
         for (Event e : recorded) {
             for (EventListener listener : listeners) {
                 try {

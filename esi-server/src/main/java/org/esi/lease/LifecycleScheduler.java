@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.esi.persistence.BackgroundLoop;
 import org.esi.persistence.OutageLog;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -38,12 +39,8 @@ public final class LifecycleScheduler implements AutoCloseable {
     private final Clock clock;
     private final Supplier<Connection> listenConnection;
     private final ExecutorService workers;
-    private final Object monitor = new Object();
-    private volatile boolean woken;
-    private volatile boolean running = true;
-    private final Thread timer;
+    private final BackgroundLoop timer;
     private final Thread listener;
-    private final OutageLog outages;
     private final OutageLog listenerOutages;
 
     public LifecycleScheduler(LeaseStore store, Lifecycle lifecycle, Clock clock, int workerThreads, Supplier<Connection> listenConnection) {
@@ -51,15 +48,13 @@ public final class LifecycleScheduler implements AutoCloseable {
         this.lifecycle = lifecycle;
         this.clock = clock;
         this.listenConnection = listenConnection;
-        this.outages = new OutageLog(log, "Lease lifecycle", clock);
         this.listenerOutages = new OutageLog(log, "Lease lifecycle notifications", clock);
         this.workers = Executors.newFixedThreadPool(workerThreads, r -> {
             Thread t = new Thread(r, "esi-lifecycle-worker");
             t.setDaemon(true);
             return t;
         });
-        this.timer = new Thread(this::runTimer, "esi-lifecycle-timer");
-        this.timer.setDaemon(true);
+        this.timer = new BackgroundLoop("esi-lifecycle-timer", "Lease lifecycle", log, clock, this::round);
         this.listener = new Thread(this::runListener, "esi-lifecycle-listen");
         this.listener.setDaemon(true);
     }
@@ -71,45 +66,25 @@ public final class LifecycleScheduler implements AutoCloseable {
 
     /** Something changed what is due: look again now. */
     public void wake() {
-        synchronized (monitor) {
-            woken = true;
-            monitor.notifyAll();
-        }
+        timer.wake();
     }
 
-    private void runTimer() {
-        while (running) {
-            try {
-                boolean progress = runDue();
-                Instant now = clock.instant();
-                Optional<Instant> next = store.nextDue();
-                outages.succeeded();
-                long sleepMs = next.map(n -> Math.max(0, Duration.between(now, n).toMillis())).orElse(MAX_SLEEP.toMillis());
-                sleepMs = Math.min(sleepMs, MAX_SLEEP.toMillis());
-                if (sleepMs == 0 && !progress) {
-                    sleepMs = 50; // what is due is held by another instance right now; do not spin
-                }
-                synchronized (monitor) {
-                    if (!woken && sleepMs > 0) {
-                        monitor.wait(sleepMs);
-                    }
-                    woken = false;
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (Throwable t) {
-                if (!outages.absorbed(t)) {
-                    log.error("Lifecycle timer failed; retrying in 1 s", t);
-                }
-                sleepQuietly(1000);
-            }
+    private Duration round() throws InterruptedException {
+        boolean progress = runDue();
+        Instant now = clock.instant();
+        Optional<Instant> next = store.nextDue();
+        long sleepMs = next.map(n -> Math.max(0, Duration.between(now, n).toMillis())).orElse(MAX_SLEEP.toMillis());
+        sleepMs = Math.min(sleepMs, MAX_SLEEP.toMillis());
+        if (sleepMs == 0 && !progress) {
+            sleepMs = 50; // what is due is held by another instance right now; do not spin
         }
+        return Duration.ofMillis(sleepMs);
     }
 
     /** Runs every item due now, in parallel, until none is left. Public for tests that drive time by hand. */
     public boolean runDue() throws InterruptedException {
         boolean any = false;
-        while (running) {
+        while (timer.running()) {
             Instant now = clock.instant();
             List<UUID> leases = store.dueLeases(now, BATCH);
             List<UUID> offers = store.dueOffers(now, BATCH);
@@ -128,7 +103,7 @@ public final class LifecycleScheduler implements AutoCloseable {
                 try {
                     progress |= f.get();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (!outages.absorbed(e.getCause())) {
+                    if (!timer.outages().absorbed(e.getCause())) {
                         log.error("Lifecycle step failed", e.getCause());
                     }
                 }
@@ -146,7 +121,7 @@ public final class LifecycleScheduler implements AutoCloseable {
         try {
             return step.get();
         } catch (RuntimeException e) {
-            if (!outages.absorbed(e)) {
+            if (!timer.outages().absorbed(e)) {
                 log.error("Lifecycle step for {} failed; it stays due and is retried", what, e);
             }
             return false;
@@ -154,21 +129,21 @@ public final class LifecycleScheduler implements AutoCloseable {
     }
 
     private void runListener() {
-        while (running) {
+        while (timer.running()) {
             try (Connection c = listenConnection.get()) {
                 try (Statement s = c.createStatement()) {
                     s.execute("listen esi_lease_due");
                 }
                 PGConnection pg = c.unwrap(PGConnection.class);
                 listenerOutages.succeeded();
-                while (running) {
+                while (timer.running()) {
                     var notes = pg.getNotifications(5000);
                     if (notes != null && notes.length > 0) {
                         wake();
                     }
                 }
             } catch (SQLException | RuntimeException e) {
-                if (running) {
+                if (timer.running()) {
                     if (!listenerOutages.absorbed(e)) {
                         log.warn("Lost the lifecycle notification connection ({}); reconnecting", e.getMessage());
                     }
@@ -188,13 +163,11 @@ public final class LifecycleScheduler implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        timer.interrupt();
+        timer.close();
         listener.interrupt();
         workers.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
-            timer.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

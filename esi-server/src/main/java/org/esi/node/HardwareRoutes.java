@@ -71,7 +71,7 @@ public final class HardwareRoutes {
                         where uuid = :u and target_power_state is null and reservation is null""")
                 .bind("t", target).bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).execute());
         if (changed == 0) {
-            throw locked(node);
+            throw NodeTasks.locked(node);
         }
         tasks.wake();
         call.ctx().status(202).header("Location", call.ctx().url().replace("/states/power", "/states"));
@@ -92,35 +92,10 @@ public final class HardwareRoutes {
         if (!LESSEE_VERBS.contains(canonical) && !call.allowed("baremetal:node:set_provision_state:manage", NodeRoutes.target(node))) {
             throw ApiException.forbidden("Access was denied: provision target '" + verb + "' is for the node's owner");
         }
-        if (node.maintenance()) {
-            throw ApiException.badRequest("Node " + node.uuid() + " is in maintenance mode; take it out of maintenance first");
-        }
-        ProvisionStateMachine.Transition t = ProvisionStateMachine.transition(node.provisionState(), verb).orElseThrow(() ->
-                ApiException.badRequest("The requested action \"" + verb + "\" can not be performed on node \"" + node.uuid()
-                        + "\" while it is in state \"" + node.provisionState() + "\". Allowed from there: "
-                        + String.join(", ", ProvisionStateMachine.verbsFrom(node.provisionState()))));
         if (body.has("clean_steps") && !canonical.equals("clean")) {
             throw ApiException.badRequest("clean_steps go with target \"clean\" only");
         }
-        // The agent's checks (step lists, image and checksum of an agent deploy) come before anything changes.
-        ObjectNode flow = tasks.agent().accept(node, canonical, body);
-        ObjectNode info = node.instanceInfo().deepCopy();
-        if (body.hasNonNull("configdrive")) {
-            info.set("configdrive", body.get("configdrive"));
-        }
-        String configdrive = body.hasNonNull("configdrive") ? info.toString() : null;
-        int changed = nodes.store().jdbi().withHandle(h -> h.createUpdate("""
-                        update node set provision_state = :working, target_provision_state = :done, last_error = null,
-                          instance_info = coalesce(cast(:info as jsonb), instance_info), provision_updated_at = :now, updated_at = :now,
-                          driver_internal_info = (driver_internal_info - cast(:drop as text[])) || cast(:flow as jsonb)
-                        where uuid = :u and provision_state = :from and reservation is null""")
-                .bind("working", t.working()).bind("done", t.done()).bind("info", configdrive)
-                .bind("drop", InBandAgent.FLOW_KEYS.toArray(new String[0])).bind("flow", flow.toString())
-                .bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).bind("from", node.provisionState()).execute());
-        if (changed == 0) {
-            throw locked(node);
-        }
-        tasks.wake();
+        tasks.requestProvision(node, verb, body, null);
         call.ctx().status(202).header("Location", call.ctx().url().replace("/states/provision", "/states"));
     }
 
@@ -154,7 +129,7 @@ public final class HardwareRoutes {
         }
         boolean persistent = Optional.ofNullable(Jsons.optBoolean(body, "persistent")).orElse(false);
         if (node.reservation() != null) {
-            throw locked(node);
+            throw NodeTasks.locked(node);
         }
         try (BmcSession bmc = drivers.open(node, nodes.unsealedDriverInfo(node))) {
             bmc.setBootDevice(new BootSetting(d, persistent));
@@ -184,10 +159,6 @@ public final class HardwareRoutes {
         nodes.store().jdbi().useHandle(h -> h.createUpdate("update node set console_enabled = :e, updated_at = :now where uuid = :u")
                 .bind("e", enabled).bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).execute());
         call.ctx().status(202);
-    }
-
-    private static ApiException locked(Node node) {
-        return ApiException.conflict("Node " + node.uuid() + " is locked by another operation in progress; try again when it has finished");
     }
 
     private static ApiException bmcError(BmcException e) {

@@ -41,4 +41,12 @@ public record Node(
     public Node {
         traits = List.copyOf(traits);
     }
+
+    /** The same node with other instance_info: what a provision request sees before it is written. */
+    public Node withInstanceInfo(ObjectNode info) {
+        return new Node(uuid, name, driver, driverInfo, driverInternalInfo, powerState, targetPowerState, provisionState,
+                targetProvisionState, maintenance, maintenanceReason, lastError, reservation, resourceClass, properties, info,
+                instanceUuid, extra, description, owner, lessee, consoleEnabled, traits, createdAt, updatedAt, provisionUpdatedAt,
+                inspectionFinishedAt);
+    }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import org.esi.event.EventStore;
+import org.esi.http.ApiException;
 import org.esi.spi.BmcException;
 import org.esi.spi.BmcSession;
 import org.esi.spi.BootDevice;
@@ -19,6 +20,7 @@ import org.esi.spi.BootSetting;
 import org.esi.spi.HardwareInventory;
 import org.esi.spi.PowerAction;
 import org.esi.spi.PowerState;
+import org.esi.persistence.BackgroundLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,15 +44,11 @@ public final class NodeTasks implements AutoCloseable {
     private final PxeBoot pxe;
     private final InBandAgent agent;
     private final Clock clock;
-    private final org.esi.persistence.OutageLog outages = new org.esi.persistence.OutageLog(log, "Node tasks and power sync", Clock.systemUTC());
     private final String instanceId;
     private final Semaphore bmcSlots;
     private final Duration powerSyncInterval;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final Object monitor = new Object();
-    private volatile boolean running = true;
-    private volatile boolean woken;
-    private final Thread loop;
+    private final BackgroundLoop loop;
     private Instant nextPowerSync;
 
     public NodeTasks(NodeStore store, NodeService nodes, DriverRegistry drivers, EventStore events, PxeBoot pxe, InBandAgent agent,
@@ -65,9 +63,51 @@ public final class NodeTasks implements AutoCloseable {
         this.instanceId = "esi-" + UUID.randomUUID().toString().substring(0, 8);
         this.bmcSlots = new Semaphore(maxConcurrent);
         this.powerSyncInterval = powerSyncInterval;
-        this.loop = new Thread(this::run, "esi-node-tasks");
-        this.loop.setDaemon(true);
+        this.loop = new BackgroundLoop("esi-node-tasks", "Node tasks and power sync", log, Clock.systemUTC(), this::round);
         this.nextPowerSync = clock.instant().plus(powerSyncInterval);
+    }
+
+    /**
+     * Records a provision request for the background runner: the node moves to the verb's working state at once
+     * (202 for the routes), guarded by its current state and no reservation, so a request never lands on a node
+     * that another worker is driving. {@code addInstanceInfo} (may be null) is merged into instance_info first,
+     * as a PATCH of it would; the agent's checks see it. Used by the Ironic routes and by cluster pools.
+     */
+    public void requestProvision(Node node, String verb, ObjectNode body, ObjectNode addInstanceInfo) {
+        if (node.maintenance()) {
+            throw ApiException.badRequest("Node " + node.uuid() + " is in maintenance mode; take it out of maintenance first");
+        }
+        ProvisionStateMachine.Transition t = ProvisionStateMachine.transition(node.provisionState(), verb).orElseThrow(() ->
+                ApiException.badRequest("The requested action \"" + verb + "\" can not be performed on node \"" + node.uuid()
+                        + "\" while it is in state \"" + node.provisionState() + "\". Allowed from there: "
+                        + String.join(", ", ProvisionStateMachine.verbsFrom(node.provisionState()))));
+        ObjectNode info = node.instanceInfo().deepCopy();
+        if (addInstanceInfo != null) {
+            info.setAll(addInstanceInfo);
+        }
+        Node seen = addInstanceInfo == null ? node : node.withInstanceInfo(info);
+        // The agent's checks (step lists, image and checksum of an agent deploy) come before anything changes.
+        ObjectNode flow = agent.accept(seen, ProvisionStateMachine.canonicalVerb(verb), body);
+        if (body.hasNonNull("configdrive")) {
+            info.set("configdrive", body.get("configdrive"));
+        }
+        String newInfo = body.hasNonNull("configdrive") || addInstanceInfo != null ? info.toString() : null;
+        int changed = store.jdbi().withHandle(h -> h.createUpdate("""
+                        update node set provision_state = :working, target_provision_state = :done, last_error = null,
+                          instance_info = coalesce(cast(:info as jsonb), instance_info), provision_updated_at = :now, updated_at = :now,
+                          driver_internal_info = (driver_internal_info - cast(:drop as text[])) || cast(:flow as jsonb)
+                        where uuid = :u and provision_state = :from and reservation is null""")
+                .bind("working", t.working()).bind("done", t.done()).bind("info", newInfo)
+                .bind("drop", InBandAgent.FLOW_KEYS.toArray(new String[0])).bind("flow", flow.toString())
+                .bind("now", NodeStore.utc(clock.instant())).bind("u", node.uuid()).bind("from", node.provisionState()).execute());
+        if (changed == 0) {
+            throw locked(node);
+        }
+        wake();
+    }
+
+    static ApiException locked(Node node) {
+        return ApiException.conflict("Node " + node.uuid() + " is locked by another operation in progress; try again when it has finished");
     }
 
     /** The in-band agent this runner hands flows to (the provision routes and the hand-back ask it too). */
@@ -80,41 +120,16 @@ public final class NodeTasks implements AutoCloseable {
     }
 
     public void wake() {
-        synchronized (monitor) {
-            woken = true;
-            monitor.notifyAll();
-        }
+        loop.wake();
     }
 
-    private void run() {
-        while (running) {
-            try {
-                dispatchPending();
-                if (!clock.instant().isBefore(nextPowerSync)) {
-                    nextPowerSync = clock.instant().plus(powerSyncInterval);
-                    syncPowerStates();
-                }
-                outages.succeeded();
-                synchronized (monitor) {
-                    if (!woken) {
-                        monitor.wait(1000);
-                    }
-                    woken = false;
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (Throwable t) {
-                if (!outages.absorbed(t)) {
-                    log.error("Node task loop failed; continuing", t);
-                }
-                // Without a pause a database that refuses at once would spin this loop.
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+    private Duration round() {
+        dispatchPending();
+        if (!clock.instant().isBefore(nextPowerSync)) {
+            nextPowerSync = clock.instant().plus(powerSyncInterval);
+            syncPowerStates();
         }
+        return Duration.ofSeconds(1);
     }
 
     /** Reserves every node with pending work it can get and starts that work. */
@@ -353,7 +368,7 @@ public final class NodeTasks implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
-                    if (!outages.absorbed(e)) {
+                    if (!loop.outages().absorbed(e)) {
                         log.warn("Power sync of node {} failed", n.uuid(), e);
                     }
                 }
@@ -376,8 +391,7 @@ public final class NodeTasks implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        loop.interrupt();
+        loop.close();
         executor.shutdownNow();
     }
 }

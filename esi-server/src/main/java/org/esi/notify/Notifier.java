@@ -34,6 +34,7 @@ import org.esi.event.Event;
 import org.esi.event.EventListener;
 import org.esi.http.SafeLog;
 import org.esi.lease.LeaseTimes;
+import org.esi.persistence.BackgroundLoop;
 import org.esi.persistence.Columns;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -87,11 +88,8 @@ public final class Notifier implements EventListener, AutoCloseable {
         return t;
     });
     private final Semaphore slots = new Semaphore(SENDERS);
-    private final Object monitor = new Object();
-    private volatile boolean running = true;
-    private boolean woken;
     private Instant lastPurge = Instant.EPOCH;
-    private final Thread loop = new Thread(this::run, "esi-notifier");
+    private final BackgroundLoop loop = new BackgroundLoop("esi-notifier", "Webhook notifier", log, Clock.systemUTC(), this::round);
 
     public Notifier(WebhookStore store, SecretBox secrets, ObjectMapper json, Clock clock, Duration endingSoon) {
         this.store = store;
@@ -99,7 +97,6 @@ public final class Notifier implements EventListener, AutoCloseable {
         this.json = json;
         this.clock = clock;
         this.endingSoon = endingSoon;
-        loop.setDaemon(true);
     }
 
     public void start() {
@@ -113,56 +110,28 @@ public final class Notifier implements EventListener, AutoCloseable {
     }
 
     public void wake() {
-        synchronized (monitor) {
-            woken = true;
-            monitor.notifyAll();
-        }
+        loop.wake();
     }
 
-    private void run() {
-        while (running) {
-            try {
-                boolean heldBack = translateEvents();
-                scanEndingSoon();
-                boolean more = send();
-                purgeIfDue();
-                long sleep = SCAN_EVERY.toMillis();
-                Optional<Instant> next = store.nextDue(MAX_ATTEMPTS);
-                if (next.isPresent()) {
-                    sleep = Math.min(sleep, Duration.between(clock.instant(), next.get()).toMillis());
-                }
-                Optional<Instant> end = store.nextLeaseEnd();
-                if (end.isPresent()) {
-                    // A timer for the next "ending soon" rather than a poll; a lease started elsewhere is seen within SCAN_EVERY.
-                    sleep = Math.min(sleep, Duration.between(clock.instant(), end.get().minus(endingSoon)).toMillis());
-                }
-                outages.succeeded();
-                if (heldBack || more) {
-                    sleep = Math.min(sleep, 200);
-                }
-                sleep = Math.max(sleep, 10);
-                synchronized (monitor) {
-                    if (!woken) {
-                        monitor.wait(sleep);
-                    }
-                    woken = false;
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (Throwable t) {
-                if (!running) {
-                    return;
-                }
-                if (!outages.absorbed(t)) {
-                    log.error("Notifier loop failed; continuing in 1 s", SafeLog.redacted(t));
-                }
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+    private Duration round() {
+        boolean heldBack = translateEvents();
+        scanEndingSoon();
+        boolean more = send();
+        purgeIfDue();
+        long sleep = SCAN_EVERY.toMillis();
+        Optional<Instant> next = store.nextDue(MAX_ATTEMPTS);
+        if (next.isPresent()) {
+            sleep = Math.min(sleep, Duration.between(clock.instant(), next.get()).toMillis());
         }
+        Optional<Instant> end = store.nextLeaseEnd();
+        if (end.isPresent()) {
+            // A timer for the next "ending soon" rather than a poll; a lease started elsewhere is seen within SCAN_EVERY.
+            sleep = Math.min(sleep, Duration.between(clock.instant(), end.get().minus(endingSoon)).toMillis());
+        }
+        if (heldBack || more) {
+            sleep = Math.min(sleep, 200);
+        }
+        return Duration.ofMillis(Math.max(sleep, 10));
     }
 
     /**
@@ -219,6 +188,9 @@ public final class Notifier implements EventListener, AutoCloseable {
                     }
                     case "esi_leap.lease.fulfill.end" -> enqueue(h, "lease.started", eventId, instant(r.get("event_time")), r, false, parties);
                     case "esi_leap.lease.delete.end" -> enqueue(h, "lease.ended", eventId, instant(r.get("event_time")), r, false, parties);
+                    // A pool's member whose lease cannot be extended: its cluster should drain it (clusters.md).
+                    case "esi.cluster.member.ending" -> enqueue(h, "esi.cluster.member.ending", eventId, instant(r.get("event_time")), r, false,
+                            List.of(str(r.get("l_project_id"))));
                     default -> { }
                 }
             }
@@ -414,12 +386,10 @@ public final class Notifier implements EventListener, AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        loop.interrupt();
+        loop.close();
         senders.shutdownNow();
         http.shutdownNow();
         try {
-            loop.join(5000);
             senders.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -93,6 +93,7 @@ public final class EsiServer implements AutoCloseable {
     private final Notifier notifier;
     private final org.esi.console.ConsoleGateway consoleGateway;
     private org.esi.audit.AuditLoop auditLoop;
+    private org.esi.cluster.PoolReconciler poolReconciler;
     /** BMC operations one instance runs at once; more wait their turn (bounded threads, bounded processes). */
     static final int HARDWARE_CONCURRENCY = 64;
 
@@ -145,6 +146,7 @@ public final class EsiServer implements AutoCloseable {
         rules.putAll(WebhookRules.defaults());
         rules.putAll(org.esi.console.ConsoleRules.defaults());
         rules.putAll(org.esi.audit.AuditRules.defaults());
+        rules.putAll(org.esi.cluster.ClusterRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -163,6 +165,7 @@ public final class EsiServer implements AutoCloseable {
         Notifier notifier = null;
         org.esi.console.ConsoleGateway consoleGateway = null;
         org.esi.audit.AuditLoop auditLoop = null;
+        org.esi.cluster.PoolReconciler poolReconciler = null;
         try {
             ObjectMapper json = Jsons.newMapper();
             SecretBox secrets = SecretBox.loadOrCreate(config.secretKeyPath());
@@ -246,6 +249,10 @@ public final class EsiServer implements AutoCloseable {
             new EventRoutes(events, baseUrl, p -> identity.findProject(p).map(org.esi.identity.Project::id),
                     LeaseTimes::parse, LeaseTimes::format).register(api);
             scheduler = new LifecycleScheduler(leaseStore, lifecycle, clock, 4, database::dedicatedConnection);
+            var pools = new org.esi.cluster.PoolService(new org.esi.cluster.PoolStore(database.jdbi(), json), leases, clock,
+                    config.leaseMaxLength());
+            new org.esi.cluster.PoolRoutes(pools, networks, clock).register(api);
+            poolReconciler = new org.esi.cluster.PoolReconciler(pools, nodeTasks, networks, events, clock);
 
             api.install(app);
             new org.esi.console.ConsoleRoutes(consoleAdmission, consoleBridge).install(app);
@@ -254,9 +261,11 @@ public final class EsiServer implements AutoCloseable {
             scheduler.start();
             notifier.start();
             auditLoop.start();
+            poolReconciler.start();
             EsiServer started = new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler,
                     leases, nodeTasks, tuning.fakeHardware(), notifier, consoleGateway);
             started.auditLoop = auditLoop;
+            started.poolReconciler = poolReconciler;
             return started;
         } catch (RuntimeException | IOException e) {
             if (scheduler != null) {
@@ -273,6 +282,9 @@ public final class EsiServer implements AutoCloseable {
             }
             if (auditLoop != null) {
                 auditLoop.close();
+            }
+            if (poolReconciler != null) {
+                poolReconciler.close();
             }
             database.close();
             if (embedded != null) {
@@ -357,6 +369,7 @@ public final class EsiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        poolReconciler.close();
         auditLoop.close();
         scheduler.close();
         nodeTasks.close();

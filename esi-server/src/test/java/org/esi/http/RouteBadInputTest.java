@@ -83,6 +83,9 @@ class RouteBadInputTest {
                 .expect(201).json();
         ids.put("subnet", subnet.path("subnet").path("id").asText());
         ids.put("nport", nport.path("port").path("id").asText());
+        JsonNode pool = http.post("/cluster/v1/pools", admin, Map.of("name", "bad-input-pool", "resource_class", "baremetal", "max_size", 2,
+                "deploy", Map.of("image_url", "http://192.0.2.1/never.img"))).expect(201).json();
+        ids.put("pool", pool.path("uuid").asText());
 
         VALID.put("POST /identity/v3/auth/tokens", Map.of("auth", Map.of("identity", Map.of("methods", List.of("password"),
                 "password", Map.of("user", Map.of("name", "admin", "password", "x"))))));
@@ -132,6 +135,11 @@ class RouteBadInputTest {
         VALID.put("PUT /network/v2.0/trunks/{id}", Map.of("trunk", Map.of("name", "never-renamed")));
         VALID.put("PUT /network/v2.0/trunks/{id}/add_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport"),
                 "segmentation_type", "vlan", "segmentation_id", 100))));
+        VALID.put("POST /cluster/v1/pools", Map.of("name", "never-created", "resource_class", "baremetal", "max_size", 2,
+                "properties", List.of("cpus>=1"), "lease_duration", "P1D", "renew_before", "PT1H",
+                "deploy", Map.of("image_url", "http://192.0.2.1/never.img", "user_data", "#cloud-config"),
+                "networks", List.of(Map.of("network", "bad-input-net")), "labels", Map.of("k", "v")));
+        VALID.put("PATCH /cluster/v1/pools/{id}", Map.of("max_size", 3, "renew_before", "PT2H", "labels", Map.of("k", "w")));
         VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
 
@@ -724,6 +732,9 @@ class RouteBadInputTest {
         if (template.contains("/trunks/")) {
             return ids.get("trunk");
         }
+        if (template.contains("/pools/")) {
+            return ids.get("pool");
+        }
         return null;
     }
 
@@ -747,7 +758,8 @@ class RouteBadInputTest {
     private static String snapshot() throws Exception {
         return snapshotOf(List.of("project", "esi_user", "role_assignment", "token", "node", "port", "booking", "offer", "lease",
                 "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
-                "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip"));
+                "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip",
+                "pool", "pool_member", "pool_scale"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {

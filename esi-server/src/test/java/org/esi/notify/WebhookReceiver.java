@@ -18,13 +18,13 @@ import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 
 /** A real webhook receiver on 127.0.0.1: records every POST per path and answers what the test says. */
-final class WebhookReceiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One POST as it arrived; {@code status} is what the receiver answered. */
-    record Received(String path, String event, String delivery, String signature, String contentType, String body, int status,
+    public record Received(String path, String event, String delivery, String signature, String contentType, String body, int status,
                     Instant at) {
-        JsonNode json() {
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
@@ -41,7 +41,7 @@ final class WebhookReceiver implements AutoCloseable {
     private final List<Received> all = new CopyOnWriteArrayList<>();
     private final Map<String, IntSupplier> answers = new ConcurrentHashMap<>();
 
-    WebhookReceiver() {
+    public WebhookReceiver() {
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -65,7 +65,7 @@ final class WebhookReceiver implements AutoCloseable {
         server.start();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
@@ -75,7 +75,7 @@ final class WebhookReceiver implements AutoCloseable {
     }
 
     /** Deliveries to {@code path} that were answered 2xx. */
-    List<Received> delivered(String path) {
+    public List<Received> delivered(String path) {
         return all.stream().filter(r -> r.path().equals(path) && r.status() / 100 == 2).toList();
     }
 
