@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.esi.lease.LeaseTimes;
 import org.esi.testing.MutableClock;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
@@ -19,13 +18,14 @@ import org.junit.jupiter.api.Test;
 
 /** Pools over the REST API against a real server: claims, deploys, scaling, removal, deletion, bad input. */
 class PoolApiTest {
-    static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPoolMemberKey0000000000000000000000000 pool@example";
+    static final String KEY = PoolFixture.KEY;
     private final MutableClock clock = new MutableClock();
     private TestingEsiServer server;
     private TestClient http;
     private String owner;
     private String lessee;
     private String lesseeProject;
+    private PoolFixture pools;
 
     void start() {
         server = TestingEsiServer.start(Map.of(), clock);
@@ -34,6 +34,7 @@ class PoolApiTest {
         lesseeProject = server.createProject("pool-lessee", null);
         owner = server.userToken("pool-owner-user", ownerProject, "owner");
         lessee = server.userToken("pool-lessee-user", lesseeProject, "lessee");
+        pools = new PoolFixture(server, owner, lessee);
     }
 
     @AfterEach
@@ -45,37 +46,11 @@ class PoolApiTest {
 
     /** A fake-hardware machine of the owner with {@code cpus}, on offer until {@code end} (null: open-ended). */
     String offered(String name, int cpus, Instant end) {
-        http.post("/baremetal/v1/nodes", owner, Map.of("name", name, "driver", "fake-hardware", "resource_class", "baremetal",
-                "properties", Map.of("cpus", cpus, "memory_mb", 65536, "local_gb", 400))).expect(201);
-        try {
-            http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", "manage")).expect(202);
-            awaitNode(name, n -> n.path("provision_state").asText().equals("manageable"));
-            http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", "provide")).expect(202);
-            awaitNode(name, n -> n.path("provision_state").asText().equals("available"));
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
-        Map<String, Object> offer = new HashMap<>(Map.of("resource_uuid", name));
-        if (end != null) {
-            offer.put("end_time", LeaseTimes.format(end));
-        }
-        http.post("/lease/v1/offers", owner, offer).expect(201);
-        return http.get("/baremetal/v1/nodes/" + name, owner).expect(200).json().path("uuid").asText();
+        return pools.offered(name, Map.of("cpus", cpus, "memory_mb", 65536, "local_gb", 400), end);
     }
 
     static Map<String, Object> pool(String name, int desired, int max) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("name", name);
-        p.put("resource_class", "baremetal");
-        p.put("properties", List.of("cpus>=32"));
-        p.put("max_size", max);
-        p.put("desired_size", desired);
-        p.put("lease_duration", "PT4H");
-        p.put("renew_before", "PT30M");
-        p.put("deploy", Map.of("image_url", "http://192.0.2.10/images/worker.raw", "image_checksum", "sha256:" + "ab".repeat(32),
-                "user_data", "#cloud-config\nkubelet_provider_id: ${ESI_PROVIDER_ID}\n", "ssh_keys", List.of(KEY)));
-        p.put("labels", Map.of("node.kubernetes.io/instance-type", "big"));
-        return p;
+        return PoolFixture.pool(name, desired, max);
     }
 
     JsonNode members(String pool) {
@@ -113,14 +88,7 @@ class PoolApiTest {
     }
 
     List<JsonNode> liveLeases() {
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode l : http.get("/lease/v1/leases", lessee).expect(200).json().path("leases")) {
-            String s = l.path("status").asText();
-            if (s.equals("active") || s.equals("created") || s.equals("wait fulfill")) {
-                out.add(l);
-            }
-        }
-        return out;
+        return pools.liveLeases();
     }
 
     @Test
@@ -224,15 +192,6 @@ class PoolApiTest {
     }
 
     JsonNode awaitNode(String node, Predicate<JsonNode> done) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        JsonNode n;
-        do {
-            n = server.adminGet("/baremetal/v1/nodes/" + node);
-            if (done.test(n)) {
-                return n;
-            }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("node never got there: " + n);
+        return pools.awaitNode(node, done);
     }
 }

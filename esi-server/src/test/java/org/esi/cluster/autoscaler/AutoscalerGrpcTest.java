@@ -2,32 +2,25 @@ package org.esi.cluster.autoscaler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.esi.cluster.autoscaler.AutoscalerClients.assertStatus;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
 import io.kubernetes.client.proto.Meta;
 import io.kubernetes.client.proto.Resource;
 import io.kubernetes.client.proto.V1;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.esi.cluster.autoscaler.AutoscalerPools.Instance;
 import org.esi.cluster.autoscaler.AutoscalerPools.State;
 import org.esi.cluster.autoscaler.AutoscalerPools.Template;
 import org.esi.cluster.autoscaler.proto.CleanupRequest;
-import org.esi.cluster.autoscaler.proto.CloudProviderGrpc;
 import org.esi.cluster.autoscaler.proto.CloudProviderGrpc.CloudProviderBlockingStub;
 import org.esi.cluster.autoscaler.proto.ExternalGrpcNode;
 import org.esi.cluster.autoscaler.proto.GPULabelRequest;
@@ -68,7 +61,7 @@ class AutoscalerGrpcTest {
     static TestCertificates ca;
     static FakePools pools = new FakePools();
     static AutoscalerServer server;
-    static final List<ManagedChannel> channels = new ArrayList<>();
+    static AutoscalerClients clients;
     static CloudProviderBlockingStub a;
     static CloudProviderBlockingStub b;
 
@@ -78,15 +71,14 @@ class AutoscalerGrpcTest {
         TestCertificates.Pem serverPem = ca.server("esi.example");
         server = AutoscalerServer.start(new AutoscalerSettings("127.0.0.1", 0, serverPem.cert(), serverPem.key(), ca.caFile,
                 Map.of("autoscaler-a", "project-a", "autoscaler-b", "project-b")), pools);
-        a = stub(ca.client("autoscaler-a"), ca.caFile);
-        b = stub(ca.client("autoscaler-b"), ca.caFile);
+        clients = new AutoscalerClients(server.port(), ca.caFile);
+        a = clients.stub(ca.client("autoscaler-a"));
+        b = clients.stub(ca.client("autoscaler-b"));
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        for (ManagedChannel c : channels) {
-            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
+        clients.close();
         server.close();
     }
 
@@ -271,7 +263,7 @@ class AutoscalerGrpcTest {
 
     @Test
     void aCertificateWhoseCnIsNotMappedIsDeniedEveryCall() throws Exception {
-        CloudProviderBlockingStub stranger = stub(ca.client("stranger"), ca.caFile);
+        CloudProviderBlockingStub stranger = clients.stub(ca.client("stranger"));
         assertStatus(() -> stranger.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED,
                 "CN 'stranger' is not mapped to an ESI project");
         assertStatus(() -> stranger.refresh(RefreshRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED, "stranger");
@@ -282,12 +274,12 @@ class AutoscalerGrpcTest {
 
     @Test
     void withoutATrustedClientCertificateTheHandshakeFails() throws Exception {
-        CloudProviderBlockingStub anonymous = stub(null, ca.caFile);
+        CloudProviderBlockingStub anonymous = clients.stub(null);
         assertStatus(() -> anonymous.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, null);
 
         // A certificate with a mapped CN, but from a CA the server does not trust.
         TestCertificates rogue = TestCertificates.authority(dir.resolve(".."), "rogue CA " + System.nanoTime());
-        CloudProviderBlockingStub impostor = stub(rogue.client("autoscaler-a"), ca.caFile);
+        CloudProviderBlockingStub impostor = clients.stub(rogue.client("autoscaler-a"));
         assertStatus(() -> impostor.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, null);
         assertThat(pools.calls).isEmpty();
     }
@@ -355,35 +347,5 @@ class AutoscalerGrpcTest {
 
     private static NodeGroupIncreaseSizeRequest increase(String id, int delta) {
         return NodeGroupIncreaseSizeRequest.newBuilder().setId(id).setDelta(delta).build();
-    }
-
-    /** Runs the call; OK expects it to succeed, any other code that it fails with that code and a description containing text. */
-    private static void assertStatus(ThrowingCallable call, Status.Code code, String text) {
-        if (code == Status.Code.OK) {
-            try {
-                call.call();
-            } catch (Throwable t) {
-                throw new AssertionError("expected success", t);
-            }
-            return;
-        }
-        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-            assertThat(e.getStatus().getCode()).as(e.toString()).isEqualTo(code);
-            if (text != null) {
-                assertThat(e.getStatus().getDescription()).contains(text);
-            }
-        });
-    }
-
-    /** A stub over TLS to the test server, presenting this client certificate (none when null) and trusting the CA. */
-    private static CloudProviderBlockingStub stub(TestCertificates.Pem client, Path trusted) throws IOException {
-        TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(trusted.toFile());
-        if (client != null) {
-            tls.keyManager(client.cert().toFile(), client.key().toFile());
-        }
-        ChannelCredentials creds = tls.build();
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), creds).build();
-        channels.add(channel);
-        return CloudProviderGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 }
