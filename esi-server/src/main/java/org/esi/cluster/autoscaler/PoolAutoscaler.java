@@ -91,7 +91,7 @@ public final class PoolAutoscaler implements AutoscalerPools {
                 capacity(p, offered, "memory_mb"), capacity(p, offered, "local_gb"), (int) capacity(p, offered, "gpus"), p.labels());
     }
 
-    private static long capacity(Pool p, List<JsonNode> offered, String property) {
+    static long capacity(Pool p, List<JsonNode> offered, String property) {
         if (!offered.isEmpty()) {
             return offered.stream().mapToLong(o -> o.path(property).asLong(0)).min().orElse(0);
         }

@@ -22,17 +22,14 @@ import org.esi.cluster.autoscaler.AutoscalerPools.State;
 import org.esi.cluster.autoscaler.AutoscalerPools.Template;
 import org.esi.cluster.autoscaler.proto.CleanupRequest;
 import org.esi.cluster.autoscaler.proto.CloudProviderGrpc.CloudProviderBlockingStub;
-import org.esi.cluster.autoscaler.proto.ExternalGrpcNode;
 import org.esi.cluster.autoscaler.proto.GPULabelRequest;
 import org.esi.cluster.autoscaler.proto.GetAvailableGPUTypesRequest;
 import org.esi.cluster.autoscaler.proto.InstanceErrorInfo;
 import org.esi.cluster.autoscaler.proto.InstanceStatus.InstanceState;
-import org.esi.cluster.autoscaler.proto.NodeGroup;
 import org.esi.cluster.autoscaler.proto.NodeGroupAutoscalingOptions;
 import org.esi.cluster.autoscaler.proto.NodeGroupAutoscalingOptionsRequest;
 import org.esi.cluster.autoscaler.proto.NodeGroupDecreaseTargetSizeRequest;
 import org.esi.cluster.autoscaler.proto.NodeGroupDeleteNodesRequest;
-import org.esi.cluster.autoscaler.proto.NodeGroupForNodeRequest;
 import org.esi.cluster.autoscaler.proto.NodeGroupIncreaseSizeRequest;
 import org.esi.cluster.autoscaler.proto.NodeGroupNodesRequest;
 import org.esi.cluster.autoscaler.proto.NodeGroupTargetSizeRequest;
@@ -102,79 +99,22 @@ class AutoscalerGrpcTest {
         pools.add("project-b", new FakePools.FakeGroup("pool-b1", "bravo", 0, 2, 0)).offersLeft = 2;
     }
 
+    /** What the service checks before it asks the pools (the rest is AutoscalerIntegrationTest's, against real pools). */
     @Test
-    void nodeGroupsAreTheCallersPoolsWithTheirSizes() {
-        assertThat(a.nodeGroups(NodeGroupsRequest.getDefaultInstance()).getNodeGroupsList())
-                .extracting(NodeGroup::getId, NodeGroup::getMinSize, NodeGroup::getMaxSize)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("pool-a1", 0, 5), org.assertj.core.groups.Tuple.tuple("pool-a2", 1, 10));
-        assertThat(a.nodeGroups(NodeGroupsRequest.getDefaultInstance()).getNodeGroups(0).getDebug()).contains("workers-a100");
-        assertThat(b.nodeGroups(NodeGroupsRequest.getDefaultInstance()).getNodeGroupsList())
-                .extracting(NodeGroup::getId).containsExactly("pool-b1");
-        assertThat(pools.calls).contains("project-a groups", "project-b groups");
-    }
-
-    @Test
-    void nodeGroupForNodeMatchesByProviderIdThenByNameAndAnswersEmptyIdForStrangers() {
-        assertThat(forNode(a, "esi://n2", "whatever")).isEqualTo("pool-a1");
-        assertThat(forNode(a, "", "small-7")).isEqualTo("pool-a2");
-        assertThat(forNode(a, "esi://unknown", "not-ours")).isEmpty();
-        assertThat(forNode(a, "", "")).isEmpty();
-        // Another project's member is no business of project-b's autoscaler.
-        assertThat(forNode(b, "esi://n1", "worker-1")).isEmpty();
-        assertThat(pools.calls).contains("project-a groupForNode esi://n2 whatever", "project-a groupForNode  small-7");
-    }
-
-    @Test
-    void targetSizeIsThePoolsAndOtherProjectsPoolsAreNotFound() {
-        assertThat(a.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId("pool-a1").build()).getTargetSize()).isEqualTo(5);
-        assertStatus(() -> b.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId("pool-a1").build()),
-                Status.Code.NOT_FOUND, "no pool pool-a1");
-        assertStatus(() -> a.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId("nope").build()),
-                Status.Code.NOT_FOUND, "no pool nope");
-    }
-
-    @Test
-    void increaseSizeGrowsOrRefusesWithTheReason() {
-        a.nodeGroupIncreaseSize(increase("pool-a2", 3));
-        assertThat(pools.projects.get("project-a").get("pool-a2").targetSize).isEqualTo(4);
-
-        assertStatus(() -> a.nodeGroupIncreaseSize(increase("pool-a2", 7)), Status.Code.FAILED_PRECONDITION, "past its max_size 10");
-        assertStatus(() -> b.nodeGroupIncreaseSize(increase("pool-b1", 2)), Status.Code.OK, null);
-        assertStatus(() -> b.nodeGroupIncreaseSize(increase("pool-b1", 1)), Status.Code.FAILED_PRECONDITION, "max_size 2");
+    void badArgumentsAreInvalidAndNeverReachThePools() {
+        assertStatus(() -> a.nodeGroupIncreaseSize(increase("pool-a2", 0)), Status.Code.INVALID_ARGUMENT, "delta must be positive");
+        assertStatus(() -> a.nodeGroupDecreaseTargetSize(NodeGroupDecreaseTargetSizeRequest.newBuilder().setId("pool-a1").setDelta(1).build()),
+                Status.Code.INVALID_ARGUMENT, "delta must be negative");
+        assertStatus(() -> a.nodeGroupDeleteNodes(NodeGroupDeleteNodesRequest.newBuilder().setId("pool-a1").build()),
+                Status.Code.INVALID_ARGUMENT, "no nodes");
+        assertThat(pools.calls).isEmpty();
+        // A refusal of the pools keeps its kind and message.
+        assertStatus(() -> a.nodeGroupIncreaseSize(increase("pool-a2", 10)), Status.Code.FAILED_PRECONDITION, "past its max_size 10");
         pools.projects.get("project-a").get("pool-a1").targetSize = 2;
         assertStatus(() -> a.nodeGroupIncreaseSize(increase("pool-a1", 1)), Status.Code.RESOURCE_EXHAUSTED,
                 "only 0 matching offers for pool workers-a100");
-        assertStatus(() -> a.nodeGroupIncreaseSize(increase("pool-a2", 0)), Status.Code.INVALID_ARGUMENT, "delta must be positive");
-        assertStatus(() -> b.nodeGroupIncreaseSize(increase("pool-a2", 1)), Status.Code.NOT_FOUND, "no pool pool-a2");
-        assertThat(pools.projects.get("project-a").get("pool-a2").targetSize).isEqualTo(4);
-        assertThat(pools.calls).doesNotContain("project-a increaseSize pool-a2 0");
-    }
-
-    @Test
-    void deleteNodesReleasesExactlyThoseOrSaysWhichIsNotAMember() {
-        a.nodeGroupDeleteNodes(NodeGroupDeleteNodesRequest.newBuilder().setId("pool-a1")
-                .addNodes(node("esi://n1", "worker-1")).addNodes(node("", "worker-3")).build());
-        FakePools.FakeGroup a1 = pools.projects.get("project-a").get("pool-a1");
-        assertThat(a1.instances).extracting(Instance::providerId).containsExactly("esi://n2", "esi://n4", "esi://n5");
-        assertThat(a1.targetSize).isEqualTo(3);
-
-        assertStatus(() -> a.nodeGroupDeleteNodes(NodeGroupDeleteNodesRequest.newBuilder().setId("pool-a1")
-                .addNodes(node("esi://n2", "worker-2")).addNodes(node("esi://n7", "small-7")).build()),
-                Status.Code.NOT_FOUND, "node small-7 (esi://n7) is not a member of pool workers-a100");
-        assertThat(a1.instances).hasSize(3);
-        assertStatus(() -> a.nodeGroupDeleteNodes(NodeGroupDeleteNodesRequest.newBuilder().setId("pool-a1").build()),
-                Status.Code.INVALID_ARGUMENT, "no nodes");
-    }
-
-    @Test
-    void decreaseTargetSizePassesTheNegativeDeltaAndRefusesToCutRunningMembers() {
-        a.nodeGroupDecreaseTargetSize(NodeGroupDecreaseTargetSizeRequest.newBuilder().setId("pool-a1").setDelta(-3).build());
-        assertThat(pools.calls).contains("project-a decreaseTargetSize pool-a1 -3");
-        assertThat(pools.projects.get("project-a").get("pool-a1").targetSize).isEqualTo(2);
-        assertStatus(() -> a.nodeGroupDecreaseTargetSize(NodeGroupDecreaseTargetSizeRequest.newBuilder().setId("pool-a1").setDelta(-2).build()),
-                Status.Code.FAILED_PRECONDITION, "1 running members");
-        assertStatus(() -> a.nodeGroupDecreaseTargetSize(NodeGroupDecreaseTargetSizeRequest.newBuilder().setId("pool-a1").setDelta(1).build()),
-                Status.Code.INVALID_ARGUMENT, "delta must be negative");
+        assertStatus(() -> b.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId("pool-a1").build()),
+                Status.Code.NOT_FOUND, "no pool pool-a1");
     }
 
     @Test
@@ -273,11 +213,8 @@ class AutoscalerGrpcTest {
     }
 
     @Test
-    void withoutATrustedClientCertificateTheHandshakeFails() throws Exception {
-        CloudProviderBlockingStub anonymous = clients.stub(null);
-        assertStatus(() -> anonymous.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, null);
-
-        // A certificate with a mapped CN, but from a CA the server does not trust.
+    void aCertificateFromAnUntrustedCaFailsTheHandshake() throws Exception {
+        // A certificate with a mapped CN, but from a CA the server does not trust (no certificate at all: AutoscalerIntegrationTest).
         TestCertificates rogue = TestCertificates.authority(dir.resolve(".."), "rogue CA " + System.nanoTime());
         CloudProviderBlockingStub impostor = clients.stub(rogue.client("autoscaler-a"));
         assertStatus(() -> impostor.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, null);
@@ -335,14 +272,6 @@ class AutoscalerGrpcTest {
         Map<String, String> out = new java.util.TreeMap<>();
         m.forEach((k, v) -> out.put(k, v.getString()));
         return out;
-    }
-
-    private static String forNode(CloudProviderBlockingStub stub, String providerId, String name) {
-        return stub.nodeGroupForNode(NodeGroupForNodeRequest.newBuilder().setNode(node(providerId, name)).build()).getNodeGroup().getId();
-    }
-
-    private static ExternalGrpcNode node(String providerId, String name) {
-        return ExternalGrpcNode.newBuilder().setProviderID(providerId).setName(name).putLabels("kubernetes.io/os", "linux").build();
     }
 
     private static NodeGroupIncreaseSizeRequest increase(String id, int delta) {

@@ -114,13 +114,18 @@ class AutoscalerIntegrationTest {
                 .extracting(NodeGroup::getId, NodeGroup::getMinSize, NodeGroup::getMaxSize)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(poolId, 0, 5));
 
-        // Three machines at once: three leases, three members, first creating, then running.
-        a.nodeGroupIncreaseSize(increase(3));
-        assertThat(fixture.liveLeases()).hasSize(3);
-        assertThat(targetSize()).isEqualTo(3);
-        List<Instance> creating = nodes();
-        assertThat(creating).hasSize(3);
-        assertThat(creating).extracting(i -> i.getStatus().getInstanceState()).containsOnly(InstanceState.instanceCreating);
+        // Three machines at once: three leases, three members, first creating (the machines made slow to see it), then running.
+        slow(big, Duration.ofSeconds(1));
+        try {
+            a.nodeGroupIncreaseSize(increase(3));
+            assertThat(fixture.liveLeases()).hasSize(3);
+            assertThat(targetSize()).isEqualTo(3);
+            List<Instance> creating = nodes();
+            assertThat(creating).hasSize(3);
+            assertThat(creating).extracting(i -> i.getStatus().getInstanceState()).containsOnly(InstanceState.instanceCreating);
+        } finally {
+            slow(big, Duration.ZERO);
+        }
         List<Instance> running = awaitNodes(n -> n.size() == 3
                 && n.stream().allMatch(i -> i.getStatus().getInstanceState() == InstanceState.instanceRunning));
         List<String> ids = running.stream().map(Instance::getId).toList();
@@ -157,6 +162,24 @@ class AutoscalerIntegrationTest {
         fixture.awaitNode(node0, n -> n.path("provision_state").asText().equals("available") && n.path("lessee").isNull());
         assertThat(fixture.liveLeases()).hasSize(2).noneMatch(l -> l.path("resource_uuid").asText().equals(node0));
         assertThat(members()).extracting(m -> m.path("node_uuid").asText()).doesNotContain(node0);
+
+        // A member not yet ready goes by the target alone (the free machines made slow, so it stays creating meanwhile).
+        List<String> inPool = members().stream().map(m -> m.path("node_uuid").asText()).toList();
+        List<String> free = big.stream().filter(n -> !inPool.contains(n)).toList();
+        slow(free, Duration.ofSeconds(2));
+        try {
+            a.nodeGroupIncreaseSize(increase(1));
+            assertThat(targetSize()).isEqualTo(3);
+            assertThat(nodes()).filteredOn(i -> i.getStatus().getInstanceState() == InstanceState.instanceCreating).hasSize(1);
+            a.nodeGroupDecreaseTargetSize(NodeGroupDecreaseTargetSizeRequest.newBuilder().setId(poolId).setDelta(-1).build());
+            assertThat(targetSize()).isEqualTo(2);
+            List<Instance> left = awaitNodes(n -> n.size() == 2);
+            assertThat(left).extracting(Instance::getId).containsExactlyInAnyOrderElementsOf(inPool.stream().map(n -> "esi://" + n).toList());
+            assertThat(left).extracting(i -> i.getStatus().getInstanceState()).containsOnly(InstanceState.instanceRunning);
+            assertThat(fixture.liveLeases()).hasSize(2);
+        } finally {
+            slow(free, Duration.ZERO);
+        }
     }
 
     @Test
@@ -186,6 +209,11 @@ class AutoscalerIntegrationTest {
     void withoutAClientCertificateTheHandshakeIsRefused() throws Exception {
         CloudProviderBlockingStub anonymous = clients.stub(null);
         assertStatus(() -> anonymous.nodeGroups(NodeGroupsRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, null);
+    }
+
+    /** Every BMC operation on these machines takes at least {@code delay}. */
+    private static void slow(List<String> nodes, Duration delay) {
+        nodes.forEach(n -> server.fakeHardware().machine(n).delay(delay));
     }
 
     private static int targetSize() {
