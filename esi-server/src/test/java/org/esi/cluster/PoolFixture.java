@@ -41,9 +41,9 @@ public final class PoolFixture {
         http.post("/baremetal/v1/nodes", owner, Map.of("name", name, "driver", "fake-hardware", "resource_class", "baremetal",
                 "properties", properties)).expect(201);
         try {
-            http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", "manage")).expect(202);
+            provision(name, "manage");
             awaitNode(name, n -> n.path("provision_state").asText().equals("manageable"));
-            http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", "provide")).expect(202);
+            provision(name, "provide");
             awaitNode(name, n -> n.path("provision_state").asText().equals("available"));
         } catch (InterruptedException e) {
             throw new AssertionError(e);
@@ -54,6 +54,23 @@ public final class PoolFixture {
         }
         http.post("/lease/v1/offers", owner, offer).expect(201);
         return http.get("/baremetal/v1/nodes/" + name, owner).expect(200).json().path("uuid").asText();
+    }
+
+    /**
+     * Asks for a provision state; 409 "locked" is retried: the node shows its new state a moment before the
+     * operation that got it there lets go of the node (seen on a loaded machine).
+     */
+    private void provision(String name, String target) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        TestClient.Response r;
+        do {
+            r = http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", target));
+            if (r.status() != 409 || !r.body().contains("locked")) {
+                break;
+            }
+            Thread.sleep(100);
+        } while (Instant.now().isBefore(deadline));
+        r.expect(202);
     }
 
     /** A pool body of class baremetal for machines with {@code cpus>=32}, deployed with an image and a provider-id user-data. */

@@ -1,6 +1,7 @@
 package org.esi.cluster.autoscaler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.esi.cluster.autoscaler.AutoscalerClients.assertStatus;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -203,6 +204,20 @@ class AutoscalerIntegrationTest {
         assertStatus(() -> b.nodeGroupIncreaseSize(NodeGroupIncreaseSizeRequest.newBuilder().setId(poolId).setDelta(1).build()),
                 Status.Code.NOT_FOUND, poolId);
         assertThat(fixture.liveLeases()).hasSize(leases);
+    }
+
+    @Test
+    void anInstanceWhoseAutoscalerCertificateIsMissingDoesNotStartAndSaysWhichSetting() throws Exception {
+        TestCertificates.Pem pem = ca.server("second.example");
+        Path missing = dir.resolve("no-such-cert.pem");
+        assertThatThrownBy(() -> TestingEsiServer.sharing(setup, Map.of(
+                "ESI_AUTOSCALER_PORT", "0",
+                "ESI_AUTOSCALER_TLS_CERT", missing.toString(),
+                "ESI_AUTOSCALER_TLS_KEY", pem.key().toString(),
+                "ESI_AUTOSCALER_CLIENT_CA", ca.caFile.toString(),
+                "ESI_AUTOSCALER_CLIENTS", "autoscaler-a=x"), Clock.systemUTC()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("autoscaler.tls-cert " + missing + " is not a readable file");
     }
 
     @Test
