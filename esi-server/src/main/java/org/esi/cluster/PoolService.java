@@ -196,14 +196,17 @@ public final class PoolService {
 
     /**
      * Releases exactly these members (by node UUID, name or provider id) and lowers the size by as many;
-     * when one of them is not a member, nothing changes (404).
+     * when one of them is not a member, nothing changes (404). A failed member (its lease is ending already)
+     * may be named too: the size then drops without a replacement for it, as the autoscaler expects when it
+     * gives up on a node that did not come up.
      */
     public void removeMembers(Pool pool, List<String> nodes, String reason) {
         List<UUID> release = new ArrayList<>();
         leases.inBookingTransaction(h -> {
             release.clear();
             Pool p = lockLive(h, pool.uuid());
-            List<PoolMember> members = store.members(h, p.uuid()).stream().filter(m -> m.status().counts() && !m.leaseOver()).toList();
+            List<PoolMember> members = store.members(h, p.uuid()).stream().filter(m -> m.status().counts() && !m.leaseOver()
+                    || m.status() == MemberStatus.FAILED && m.leaseStatus().live()).toList();
             List<PoolMember> chosen = new ArrayList<>();
             for (String ident : nodes) {
                 PoolMember m = members.stream().filter(x -> names(x, ident)).findFirst().orElseThrow(() ->
@@ -218,6 +221,9 @@ public final class PoolService {
             }
             Instant now = clock.instant();
             for (PoolMember m : chosen) {
+                if (m.status() == MemberStatus.FAILED) {
+                    continue; // the reconciler ended its lease when it failed
+                }
                 store.setStatus(h, m.leaseUuid(), MemberStatus.RELEASING, reason, now);
                 release.add(m.leaseUuid());
             }

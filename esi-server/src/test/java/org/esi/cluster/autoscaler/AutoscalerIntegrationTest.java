@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.esi.cluster.PoolFixture;
+import org.esi.spi.BmcException;
 import org.esi.cluster.autoscaler.proto.CloudProviderGrpc.CloudProviderBlockingStub;
 import org.esi.cluster.autoscaler.proto.ExternalGrpcNode;
 import org.esi.cluster.autoscaler.proto.Instance;
@@ -113,7 +114,7 @@ class AutoscalerIntegrationTest {
     void theAutoscalerScalesAPoolUpAndDownAllOrNothing() throws Exception {
         assertThat(a.nodeGroups(NodeGroupsRequest.getDefaultInstance()).getNodeGroupsList())
                 .extracting(NodeGroup::getId, NodeGroup::getMinSize, NodeGroup::getMaxSize)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(poolId, 0, 5));
+                .contains(org.assertj.core.groups.Tuple.tuple(poolId, 0, 5));
 
         // Three machines at once: three leases, three members, first creating (the machines made slow to see it), then running.
         slow(big, Duration.ofSeconds(1));
@@ -183,6 +184,36 @@ class AutoscalerIntegrationTest {
         }
     }
 
+    /** On a machine of its own (no cpus>=32, so the pool "workers" never takes it): this test leaves the others' counts alone. */
+    @Test
+    void aMemberThatCannotComeUpIsCreatingWithAnErrorAndDeletingItLowersTheTarget() throws Exception {
+        String flaky = fixture.offered("as-flaky-1", Map.of("cpus", 16, "memory_mb", 8192, "local_gb", 100, "flaky", "yes"), null);
+        Map<String, Object> body = new java.util.HashMap<>(PoolFixture.pool("flaky", 0, 2));
+        body.put("properties", List.of("flaky=yes"));
+        String flakyPool = http.post("/cluster/v1/pools", lessee, body).expect(201).json().path("uuid").asText();
+        // Its BMC stops answering: the deploy fails, and so does the wipe that would end the lease, until it answers again.
+        server.fakeHardware().machine(flaky).failNext(1_000, BmcException.Kind.UNREACHABLE);
+        try {
+            a.nodeGroupIncreaseSize(NodeGroupIncreaseSizeRequest.newBuilder().setId(flakyPool).setDelta(1).build());
+            List<Instance> withError = awaitNodes(flakyPool, n -> n.size() == 1 && n.get(0).getStatus().hasErrorInfo());
+            Instance failed = withError.get(0);
+            assertThat(failed.getId()).isEqualTo("esi://" + flaky);
+            assertThat(failed.getStatus().getInstanceState()).isEqualTo(InstanceState.instanceCreating);
+            assertThat(failed.getStatus().getErrorInfo().getErrorCode()).isEqualTo(PoolAutoscaler.MEMBER_FAILED);
+            assertThat(failed.getStatus().getErrorInfo().getErrorMessage()).contains("deploy failed");
+            assertThat(failed.getStatus().getErrorInfo().getInstanceErrorClass()).isEqualTo(CloudProviderService.OTHER_ERROR_CLASS);
+
+            // The autoscaler gives up on it: the target drops by one and no replacement is claimed for it.
+            a.nodeGroupDeleteNodes(NodeGroupDeleteNodesRequest.newBuilder().setId(flakyPool).addNodes(node(failed.getId(), "")).build());
+            assertThat(a.nodeGroupTargetSize(NodeGroupTargetSizeRequest.newBuilder().setId(flakyPool).build()).getTargetSize()).isZero();
+        } finally {
+            server.fakeHardware().machine(flaky).failNext(0, BmcException.Kind.UNREACHABLE);
+        }
+        awaitNodes(flakyPool, List::isEmpty);
+        fixture.awaitNode(flaky, n -> n.path("provision_state").asText().equals("available") && n.path("lessee").isNull());
+        http.delete("/cluster/v1/pools/" + flakyPool, lessee).expect(204);
+    }
+
     @Test
     void theTemplateNodeHasTheOffersCapacityAndThePoolsLabels() throws Exception {
         V1.Node node = V1.Node.parseFrom(a.nodeGroupTemplateNodeInfo(
@@ -236,25 +267,37 @@ class AutoscalerIntegrationTest {
     }
 
     private static List<Instance> nodes() {
-        return a.nodeGroupNodes(NodeGroupNodesRequest.newBuilder().setId(poolId).build()).getInstancesList();
+        return nodes(poolId);
+    }
+
+    private static List<Instance> nodes(String pool) {
+        return a.nodeGroupNodes(NodeGroupNodesRequest.newBuilder().setId(pool).build()).getInstancesList();
     }
 
     private static List<Instance> awaitNodes(Predicate<List<Instance>> done) throws InterruptedException {
+        return awaitNodes(poolId, done);
+    }
+
+    private static List<Instance> awaitNodes(String pool, Predicate<List<Instance>> done) throws InterruptedException {
         Instant deadline = Instant.now().plus(WAIT);
         List<Instance> n;
         do {
-            n = nodes();
+            n = nodes(pool);
             if (done.test(n)) {
                 return n;
             }
             Thread.sleep(100);
         } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("the group's nodes never got there: " + n + "\nmembers " + members());
+        throw new AssertionError("the group's nodes never got there: " + n + "\nmembers " + members(pool));
     }
 
     private static List<JsonNode> members() {
+        return members(poolId);
+    }
+
+    private static List<JsonNode> members(String pool) {
         List<JsonNode> out = new ArrayList<>();
-        http.get("/cluster/v1/pools/" + poolId + "/members", lessee).expect(200).json().path("members").forEach(out::add);
+        http.get("/cluster/v1/pools/" + pool + "/members", lessee).expect(200).json().path("members").forEach(out::add);
         return out;
     }
 
