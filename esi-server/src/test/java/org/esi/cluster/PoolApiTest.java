@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.esi.testing.MutableClock;
+import org.esi.testing.Poll;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
 import org.junit.jupiter.api.AfterEach;
@@ -68,23 +69,16 @@ class PoolApiTest {
     }
 
     JsonNode awaitMembers(String pool, Predicate<JsonNode> done) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        JsonNode m;
-        do {
-            m = members(pool);
-            if (done.test(m)) {
-                return m;
+        return Poll.until(() -> members(pool), done, Duration.ofSeconds(30), m -> {
+            StringBuilder why = new StringBuilder();
+            for (JsonNode x : m) {
+                JsonNode n = server.adminGet("/baremetal/v1/nodes/" + x.path("node_uuid").asText());
+                why.append("\n node ").append(n.path("name").asText()).append(": ").append(n.path("provision_state").asText())
+                        .append(" lessee ").append(n.path("lessee").asText()).append(" error ").append(n.path("last_error").asText());
             }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        StringBuilder why = new StringBuilder();
-        for (JsonNode x : m) {
-            JsonNode n = server.adminGet("/baremetal/v1/nodes/" + x.path("node_uuid").asText());
-            why.append("\n node ").append(n.path("name").asText()).append(": ").append(n.path("provision_state").asText())
-                    .append(" lessee ").append(n.path("lessee").asText()).append(" error ").append(n.path("last_error").asText());
-        }
-        throw new AssertionError("pool " + pool + " members never got there: " + m + why + "\n leases " + liveLeases()
-                + "\n pool " + http.get("/cluster/v1/pools/" + pool, lessee).body());
+            return "pool " + pool + " members never got there: " + m + why + "\n leases " + liveLeases()
+                    + "\n pool " + http.get("/cluster/v1/pools/" + pool, lessee).body();
+        });
     }
 
     List<JsonNode> liveLeases() {

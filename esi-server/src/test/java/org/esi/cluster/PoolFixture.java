@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.esi.lease.LeaseTimes;
+import org.esi.testing.Poll;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
 
@@ -61,16 +62,8 @@ public final class PoolFixture {
      * operation that got it there lets go of the node (seen on a loaded machine).
      */
     private void provision(String name, String target) throws InterruptedException {
-        Instant deadline = Instant.now().plus(WAIT);
-        TestClient.Response r;
-        do {
-            r = http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", target));
-            if (r.status() != 409 || !r.body().contains("locked")) {
-                break;
-            }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        r.expect(202);
+        Poll.until(() -> http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", target)),
+                r -> r.status() != 409 || !r.body().contains("locked"), WAIT, r -> "node " + name + " stayed locked: " + r.body()).expect(202);
     }
 
     /** A pool body of class baremetal for machines with {@code cpus>=32}, deployed with an image and a provider-id user-data. */
@@ -103,15 +96,6 @@ public final class PoolFixture {
 
     /** The node (by name or UUID, as the admin sees it) once {@code done} holds; fails after a minute. */
     public JsonNode awaitNode(String node, Predicate<JsonNode> done) throws InterruptedException {
-        Instant deadline = Instant.now().plus(WAIT);
-        JsonNode n;
-        do {
-            n = server.adminGet("/baremetal/v1/nodes/" + node);
-            if (done.test(n)) {
-                return n;
-            }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("node never got there: " + n);
+        return Poll.until(() -> server.adminGet("/baremetal/v1/nodes/" + node), done, WAIT, n -> "node never got there: " + n);
     }
 }

@@ -11,7 +11,6 @@ import io.kubernetes.client.proto.V1;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +31,7 @@ import org.esi.cluster.autoscaler.proto.NodeGroupNodesRequest;
 import org.esi.cluster.autoscaler.proto.NodeGroupTargetSizeRequest;
 import org.esi.cluster.autoscaler.proto.NodeGroupTemplateNodeInfoRequest;
 import org.esi.cluster.autoscaler.proto.NodeGroupsRequest;
+import org.esi.testing.Poll;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
 import org.junit.jupiter.api.AfterAll;
@@ -279,16 +279,7 @@ class AutoscalerIntegrationTest {
     }
 
     private static List<Instance> awaitNodes(String pool, Predicate<List<Instance>> done) throws InterruptedException {
-        Instant deadline = Instant.now().plus(WAIT);
-        List<Instance> n;
-        do {
-            n = nodes(pool);
-            if (done.test(n)) {
-                return n;
-            }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("the group's nodes never got there: " + n + "\nmembers " + members(pool));
+        return Poll.until(() -> nodes(pool), done, WAIT, n -> "the group's nodes never got there: " + n + "\nmembers " + members(pool));
     }
 
     private static List<JsonNode> members() {
