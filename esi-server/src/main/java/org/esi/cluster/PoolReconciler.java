@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.esi.event.Event;
+import org.esi.event.EventListener;
 import org.esi.event.EventStore;
 import org.esi.http.ApiException;
 import org.esi.http.Caller;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * and claims what is missing. Calls into other services (deploys, renewals) happen before any claim of the
  * round, so the offer locks a claim takes are never waited on by this round's own calls.
  */
-public final class PoolReconciler implements AutoCloseable {
+public final class PoolReconciler implements EventListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PoolReconciler.class);
     static final String MEMBER_ENDING = "esi.cluster.member.ending";
     static final Duration ROUND = Duration.ofSeconds(1);
@@ -56,6 +57,7 @@ public final class PoolReconciler implements AutoCloseable {
             return ROUND;
         });
         pools.onChange(this::wake);
+        nodeTasks.onWorkDone(this::wake); // a member's node finished deploying, or was wiped
     }
 
     public void start() {
@@ -64,6 +66,17 @@ public final class PoolReconciler implements AutoCloseable {
 
     public void wake() {
         loop.wake();
+    }
+
+    /** A lease event (one started, one ended) may move a member on: look now rather than within a second. */
+    @Override
+    public void committed(Event event) {
+        wake();
+    }
+
+    /** What this instance's loop has cost so far (benchmarks, operations). */
+    public BackgroundLoop.Stats stats() {
+        return loop.stats();
     }
 
     /** One round over every pool; a pool whose step fails is logged and retried next round. */

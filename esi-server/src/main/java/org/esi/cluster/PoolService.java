@@ -353,7 +353,11 @@ public final class PoolService {
         for (UUID lease : release) {
             endLease(lease);
         }
-        wake.run();
+        if (!recorded.isEmpty() || !release.isEmpty()) {
+            // Something moved: the next step may be due now. Not otherwise, or the reconciler, which ends every
+            // round here, would wake itself for ever instead of once a second.
+            wake.run();
+        }
     }
 
     void endLease(UUID lease) {

@@ -49,6 +49,7 @@ public final class NodeTasks implements AutoCloseable {
     private final Duration powerSyncInterval;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final BackgroundLoop loop;
+    private final List<Runnable> workDone = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Instant nextPowerSync;
 
     public NodeTasks(NodeStore store, NodeService nodes, DriverRegistry drivers, EventStore events, PxeBoot pxe, InBandAgent agent,
@@ -123,6 +124,11 @@ public final class NodeTasks implements AutoCloseable {
         loop.wake();
     }
 
+    /** Runs {@code hook} (quickly, never blocking) each time work on a node ends: a step of a deploy may be due. */
+    public void onWorkDone(Runnable hook) {
+        workDone.add(hook);
+    }
+
     private Duration round() {
         dispatchPending();
         if (!clock.instant().isBefore(nextPowerSync)) {
@@ -181,6 +187,7 @@ public final class NodeTasks implements AutoCloseable {
         } finally {
             release(uuid);
             wake();
+            workDone.forEach(Runnable::run);
         }
     }
 

@@ -19,6 +19,9 @@ public final class BackgroundLoop implements AutoCloseable {
         Duration run() throws Exception;
     }
 
+    /** Rounds run so far and the wall time spent in them (database waits included): what the loop costs. */
+    public record Stats(long rounds, Duration busy) {}
+
     private static final long AFTER_FAILURE_MS = 1000;
 
     private final Logger log;
@@ -29,6 +32,8 @@ public final class BackgroundLoop implements AutoCloseable {
     private final Object monitor = new Object();
     private boolean woken;
     private volatile boolean running = true;
+    private final java.util.concurrent.atomic.AtomicLong rounds = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong busyNanos = new java.util.concurrent.atomic.AtomicLong();
 
     public BackgroundLoop(String threadName, String what, Logger log, Clock clock, Round round) {
         this.log = log;
@@ -61,10 +66,21 @@ public final class BackgroundLoop implements AutoCloseable {
         return outages;
     }
 
+    public Stats stats() {
+        return new Stats(rounds.get(), Duration.ofNanos(busyNanos.get()));
+    }
+
     private void run() {
         while (running) {
+            long started = System.nanoTime();
             try {
-                Duration wait = round.run();
+                Duration wait;
+                try {
+                    wait = round.run();
+                } finally {
+                    busyNanos.addAndGet(System.nanoTime() - started);
+                    rounds.incrementAndGet();
+                }
                 outages.succeeded();
                 synchronized (monitor) {
                     if (!woken && wait.isPositive()) {

@@ -243,7 +243,8 @@ public final class EsiServer implements AutoCloseable {
             WebhookStore webhooks = new WebhookStore(database.jdbi());
             notifier = new Notifier(webhooks, secrets, json, clock, config.leaseEndingSoon());
             new WebhookRoutes(webhooks, secrets, clock, baseUrl).register(api);
-            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier),
+            var lateListeners = new org.esi.event.LateListeners();
+            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier, lateListeners),
                     org.esi.audit.SystemAudit.into(auditStore, clock));
             LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
                     config.leaseDefaultLength(), config.leaseMaxLength());
@@ -256,6 +257,7 @@ public final class EsiServer implements AutoCloseable {
                     config.leaseMaxLength());
             new org.esi.cluster.PoolRoutes(pools, networks, clock).register(api);
             poolReconciler = new org.esi.cluster.PoolReconciler(pools, nodeTasks, networks, events, clock);
+            lateListeners.add(poolReconciler);
             if (config.autoscaler().isPresent()) {
                 // Before the HTTP listener: a missing certificate, key or CA stops the start with the setting's name.
                 autoscaler = org.esi.cluster.autoscaler.AutoscalerServer.start(config.autoscaler().get(),
@@ -359,6 +361,10 @@ public final class EsiServer implements AutoCloseable {
 
     public TokenService tokens() {
         return tokens;
+    }
+
+    public org.esi.cluster.PoolReconciler poolReconciler() {
+        return poolReconciler;
     }
 
     public LifecycleScheduler scheduler() {

@@ -32,7 +32,7 @@ public final class WebhookReceiver implements AutoCloseable {
             }
         }
 
-        boolean verifies(String secret) {
+        public boolean verifies(String secret) {
             return signature != null && signature.equals("sha256=" + Notifier.sign(secret, body.getBytes(StandardCharsets.UTF_8)));
         }
     }
@@ -84,7 +84,7 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     /** Waits until a 2xx delivery to {@code path} matches; returns it. */
-    Received await(String path, Predicate<Received> wanted, Duration within) throws InterruptedException {
+    public Received await(String path, Predicate<Received> wanted, Duration within) throws InterruptedException {
         Instant deadline = Instant.now().plus(within);
         while (Instant.now().isBefore(deadline)) {
             for (Received r : delivered(path)) {
@@ -98,7 +98,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 + attempts(path).stream().map(r -> r.event() + "/" + r.status()).toList());
     }
 
-    Received await(String path, String event, String leaseUuid, Duration within) throws InterruptedException {
+    public Received await(String path, String event, String leaseUuid, Duration within) throws InterruptedException {
         return await(path, r -> event.equals(r.event()) && leaseUuid.equals(r.json().path("lease").path("uuid").asText()), within);
     }
 

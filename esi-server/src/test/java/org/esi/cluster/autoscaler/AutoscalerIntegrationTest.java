@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-import org.esi.cluster.PoolFixture;
+import org.esi.cluster.PoolTestbed;
 import org.esi.spi.BmcException;
 import org.esi.cluster.autoscaler.proto.CloudProviderGrpc.CloudProviderBlockingStub;
 import org.esi.cluster.autoscaler.proto.ExternalGrpcNode;
@@ -51,12 +51,12 @@ class AutoscalerIntegrationTest {
 
     static TestCertificates ca;
     /** Makes the projects; the projects' ids are then in the settings of {@link #server}, which the test talks to. */
+    static PoolTestbed fixture;
     static TestingEsiServer setup;
     static TestingEsiServer server;
     static AutoscalerClients clients;
     static TestClient http;
     static String lessee;
-    static PoolFixture fixture;
     static String poolId;
     static List<String> big;
     static String small;
@@ -67,21 +67,18 @@ class AutoscalerIntegrationTest {
     static void start() throws Exception {
         ca = TestCertificates.authority(dir, "ESI autoscaler CA");
         TestCertificates.Pem serverPem = ca.server("esi.example");
-        setup = TestingEsiServer.start(Map.of(), Clock.systemUTC());
-        String ownerProject = setup.createProject("as-owner", null);
-        String projectA = setup.createProject("as-a", null);
+        fixture = new PoolTestbed();
+        setup = fixture.server;
         String projectB = setup.createProject("as-b", null);
-        String owner = setup.userToken("as-owner-user", ownerProject, "owner");
-        lessee = setup.userToken("as-a-user", projectA, "lessee");
+        lessee = fixture.lessee;
         server = TestingEsiServer.sharing(setup, Map.of(
                 "ESI_AUTOSCALER_PORT", "0",
                 "ESI_AUTOSCALER_LISTEN_ADDRESS", "127.0.0.1",
                 "ESI_AUTOSCALER_TLS_CERT", serverPem.cert().toString(),
                 "ESI_AUTOSCALER_TLS_KEY", serverPem.key().toString(),
                 "ESI_AUTOSCALER_CLIENT_CA", ca.caFile.toString(),
-                "ESI_AUTOSCALER_CLIENTS", "autoscaler-a=" + projectA + ",autoscaler-b=" + projectB), Clock.systemUTC());
+                "ESI_AUTOSCALER_CLIENTS", "autoscaler-a=" + fixture.lesseeProject + ",autoscaler-b=" + projectB), Clock.systemUTC());
         http = server.client();
-        fixture = new PoolFixture(server, owner, lessee);
 
         // Four machines the pool's cpus>=32 takes (alike, so the template does not depend on which are left), one it does not.
         Map<String, Object> bigProperties = Map.of("cpus", 32, "memory_mb", 65536, "local_gb", 400, "gpus", 2);
@@ -90,7 +87,7 @@ class AutoscalerIntegrationTest {
             big.add(fixture.offered("as-big-" + i, bigProperties, null));
         }
         small = fixture.offered("as-small-1", Map.of("cpus", 8, "memory_mb", 8192, "local_gb", 100), null);
-        poolId = http.post("/cluster/v1/pools", lessee, PoolFixture.pool("workers", 0, 5)).expect(201).json().path("uuid").asText();
+        poolId = http.post("/cluster/v1/pools", lessee, PoolTestbed.pool("workers", 0, 5)).expect(201).json().path("uuid").asText();
 
         clients = new AutoscalerClients(server.server().autoscalerPort().orElseThrow(), ca.caFile);
         a = clients.stub(ca.client("autoscaler-a"));
@@ -188,7 +185,7 @@ class AutoscalerIntegrationTest {
     @Test
     void aMemberThatCannotComeUpIsCreatingWithAnErrorAndDeletingItLowersTheTarget() throws Exception {
         String flaky = fixture.offered("as-flaky-1", Map.of("cpus", 16, "memory_mb", 8192, "local_gb", 100, "flaky", "yes"), null);
-        Map<String, Object> body = new java.util.HashMap<>(PoolFixture.pool("flaky", 0, 2));
+        Map<String, Object> body = new java.util.HashMap<>(PoolTestbed.pool("flaky", 0, 2));
         body.put("properties", List.of("flaky=yes"));
         String flakyPool = http.post("/cluster/v1/pools", lessee, body).expect(201).json().path("uuid").asText();
         // Its BMC stops answering: the deploy fails, and so does the wipe that would end the lease, until it answers again.

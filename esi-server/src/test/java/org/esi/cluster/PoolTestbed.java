@@ -9,29 +9,47 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.esi.lease.LeaseTimes;
+import org.esi.testing.MutableClock;
 import org.esi.testing.Poll;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
 
 /**
- * Machines on offer and pools over the REST API of a running server, for tests of pools and their faces: an
- * owner's fake-hardware nodes taken to {@code available} and offered, and a lessee's pools and leases.
+ * A server with an owner offering fake-hardware machines and a lessee project running pools on them, for the pool
+ * tests (and the autoscaler's, which start a second instance on its database with their own settings).
  */
-public final class PoolFixture {
+public class PoolTestbed implements AutoCloseable {
     public static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPoolMemberKey0000000000000000000000000 pool@example";
     private static final Duration WAIT = Duration.ofSeconds(60);
+    final MutableClock clock;
+    public final TestingEsiServer server;
+    public final TestClient http;
+    public final String owner;
+    public final String lessee;
+    public final String lesseeProject;
 
-    private final TestingEsiServer server;
-    private final TestClient http;
-    private final String owner;
-    private final String lessee;
+    public PoolTestbed() {
+        this(new MutableClock());
+    }
 
-    /** {@code owner} and {@code lessee} are tokens: the machines' owner and the pools' project. */
-    public PoolFixture(TestingEsiServer server, String owner, String lessee) {
-        this.server = server;
-        this.http = server.client();
-        this.owner = owner;
-        this.lessee = lessee;
+    PoolTestbed(MutableClock clock) {
+        this.clock = clock;
+        server = TestingEsiServer.start(Map.of(), clock);
+        http = server.client();
+        String ownerProject = server.createProject("pool-owner", null);
+        lesseeProject = server.createProject("pool-lessee", null);
+        owner = server.userToken("pool-owner-user", ownerProject, "owner");
+        lessee = server.userToken("pool-lessee-user", lesseeProject, "lessee");
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    /** A fake-hardware machine of the owner with {@code cpus}, on offer until {@code end} (null: open-ended). */
+    String offered(String name, int cpus, Instant end) {
+        return offered(name, Map.of("cpus", cpus, "memory_mb", 65536, "local_gb", 400), end);
     }
 
     /**
@@ -82,6 +100,33 @@ public final class PoolFixture {
         return p;
     }
 
+    public JsonNode members(String pool) {
+        return http.get("/cluster/v1/pools/" + pool + "/members", lessee).expect(200).json().path("members");
+    }
+
+    static long count(JsonNode members, String status) {
+        long n = 0;
+        for (JsonNode m : members) {
+            if (m.path("status").asText().equals(status)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    JsonNode awaitMembers(String pool, Predicate<JsonNode> done) throws InterruptedException {
+        return Poll.until(() -> members(pool), done, Duration.ofSeconds(30), m -> {
+            StringBuilder why = new StringBuilder();
+            for (JsonNode x : m) {
+                JsonNode n = server.adminGet("/baremetal/v1/nodes/" + x.path("node_uuid").asText());
+                why.append("\n node ").append(n.path("name").asText()).append(": ").append(n.path("provision_state").asText())
+                        .append(" lessee ").append(n.path("lessee").asText()).append(" error ").append(n.path("last_error").asText());
+            }
+            return "pool " + pool + " members never got there: " + m + why + "\n leases " + liveLeases()
+                    + "\n pool " + http.get("/cluster/v1/pools/" + pool, lessee).body();
+        });
+    }
+
     /** The lessee's leases that are live (active, created or waiting to be fulfilled). */
     public List<JsonNode> liveLeases() {
         List<JsonNode> out = new ArrayList<>();
@@ -94,7 +139,7 @@ public final class PoolFixture {
         return out;
     }
 
-    /** The node (by name or UUID, as the admin sees it) once {@code done} holds; fails after a minute. */
+    /** The node (by name or UUID, as the admin sees it) once {@code done} holds. */
     public JsonNode awaitNode(String node, Predicate<JsonNode> done) throws InterruptedException {
         return Poll.until(() -> server.adminGet("/baremetal/v1/nodes/" + node), done, WAIT, n -> "node never got there: " + n);
     }
