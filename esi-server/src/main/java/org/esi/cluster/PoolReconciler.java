@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import org.esi.event.Event;
 import org.esi.event.EventListener;
@@ -289,7 +288,7 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
 
     /** The pool acting for its project, as a lessee of it would: never with admin rights. */
     private static Caller poolCaller(Pool p, Instant now) {
-        return new Caller("pool:" + p.uuid(), "pool " + p.name(), p.projectId(), null, Set.of("lessee"), now, now.plus(Duration.ofMinutes(5)));
+        return PoolService.projectCaller("pool:" + p.uuid(), "pool " + p.name(), p.projectId(), now);
     }
 
     @Override

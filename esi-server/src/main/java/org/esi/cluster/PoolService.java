@@ -95,6 +95,26 @@ public final class PoolService {
         return store.members(p.uuid());
     }
 
+    /** The member, in a pool the caller may see, on this node (by UUID, name or provider id) while its lease lives. */
+    public Optional<PoolMember> memberNamed(Caller caller, String ident) {
+        return visible(caller).stream().flatMap(p -> members(p).stream())
+                .filter(m -> m.leaseStatus().live() && names(m, ident)).findFirst();
+    }
+
+    /**
+     * The node properties of offers the pool could claim now (as a claim would pick them), at most {@code limit}:
+     * what a new member would be like.
+     */
+    public List<com.fasterxml.jackson.databind.JsonNode> offeredProperties(Pool p, int limit) {
+        return matchingOffers(p, limit, LeaseTimes.micros(clock.instant())).stream()
+                .map(v -> (com.fasterxml.jackson.databind.JsonNode) v.nodeProperties()).limit(limit).toList();
+    }
+
+    /** A caller acting for a project as a lessee of it would, never with admin rights (the reconciler, the autoscaler). */
+    public static Caller projectCaller(String userId, String userName, String projectId, Instant now) {
+        return new Caller(userId, userName, projectId, null, Set.of("lessee"), now, now.plus(Duration.ofMinutes(5)));
+    }
+
     // --- changes
 
     /** A new pool as asked; its first {@code desiredSize} members are claimed with it, or the pool is not made (409). */
@@ -173,7 +193,7 @@ public final class PoolService {
             if (onlyNotReady) {
                 long ready = store.members(h, p.uuid()).stream().filter(m -> m.status() == MemberStatus.READY && !m.leaseOver()).count();
                 if (desired < ready) {
-                    throw ApiException.badRequest("Pool " + p.name() + " has " + ready + " ready machines; its target cannot drop to "
+                    throw new SizeOutOfRange("Pool " + p.name() + " has " + ready + " ready machines; its target cannot drop to "
                             + desired + " without deleting nodes (use DeleteNodes)");
                 }
             }
@@ -188,14 +208,17 @@ public final class PoolService {
 
     /**
      * Releases exactly these members (by node UUID, name or provider id) and lowers the size by as many;
-     * when one of them is not a member, nothing changes (404).
+     * when one of them is not a member, nothing changes (404). A failed member (its lease is ending already)
+     * may be named too: the size then drops without a replacement for it, as the autoscaler expects when it
+     * gives up on a node that did not come up.
      */
     public void removeMembers(Pool pool, List<String> nodes, String reason) {
         List<UUID> release = new ArrayList<>();
         leases.inBookingTransaction(h -> {
             release.clear();
             Pool p = lockLive(h, pool.uuid());
-            List<PoolMember> members = store.members(h, p.uuid()).stream().filter(m -> m.status().counts() && !m.leaseOver()).toList();
+            List<PoolMember> members = store.members(h, p.uuid()).stream().filter(m -> m.status().counts() && !m.leaseOver()
+                    || m.status() == MemberStatus.FAILED && m.leaseStatus().live()).toList();
             List<PoolMember> chosen = new ArrayList<>();
             for (String ident : nodes) {
                 PoolMember m = members.stream().filter(x -> names(x, ident)).findFirst().orElseThrow(() ->
@@ -210,6 +233,9 @@ public final class PoolService {
             }
             Instant now = clock.instant();
             for (PoolMember m : chosen) {
+                if (m.status() == MemberStatus.FAILED) {
+                    continue; // the reconciler ended its lease when it failed
+                }
                 store.setStatus(h, m.leaseUuid(), MemberStatus.RELEASING, reason, now);
                 release.add(m.leaseUuid());
             }
@@ -307,6 +333,11 @@ public final class PoolService {
 
     /** Offers the pool's project may claim now, on nodes of its class that pass its filters and are in no pool. */
     private List<UUID> candidates(Pool p, int n, Instant now) {
+        return matchingOffers(p, n, now).stream().map(v -> v.offer().uuid()).collect(Collectors.toList());
+    }
+
+    /** The same offers with their nodes' properties, one per machine, for {@code n} machines wanted. */
+    private List<LeaseStore.OfferView> matchingOffers(Pool p, int n, Instant now) {
         List<String> ancestry = leases.ancestry(p.projectId());
         Map<String, Object> args = new HashMap<>();
         StringBuilder lessee = new StringBuilder("o.lessee_id is null");
@@ -325,7 +356,7 @@ public final class PoolService {
         Set<UUID> seenNodes = new java.util.HashSet<>();
         return found.stream().filter(v -> p.matches(v.nodeProperties()))
                 .filter(v -> seenNodes.add(v.offer().resourceUuid())) // one machine is one member, however many offers it has
-                .map(v -> v.offer().uuid()).collect(Collectors.toList());
+                .toList();
     }
 
     /** After commit: the released members' leases end (the lifecycle wipes the nodes), the events go out. */

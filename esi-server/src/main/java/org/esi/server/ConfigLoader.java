@@ -57,6 +57,13 @@ public final class ConfigLoader {
         DEFAULTS.put("console.gateway-port", "0");
         DEFAULTS.put("boot.chain-from", "");
         DEFAULTS.put("audit.retention", "P365D");
+        // The cluster autoscaler's externalgrpc listener: off unless autoscaler.port is set.
+        DEFAULTS.put("autoscaler.port", "");
+        DEFAULTS.put("autoscaler.listen-address", "");
+        DEFAULTS.put("autoscaler.tls-cert", "");
+        DEFAULTS.put("autoscaler.tls-key", "");
+        DEFAULTS.put("autoscaler.client-ca", "");
+        DEFAULTS.put("autoscaler.clients", "");
     }
 
     /** Variables the CLI and launcher read; they share the ESI_ prefix but are not server settings. */
@@ -159,7 +166,38 @@ public final class ConfigLoader {
                 "off".equals(v.get("console.gateway-port")) ? java.util.OptionalInt.empty()
                         : java.util.OptionalInt.of(intIn(v, "console.gateway-port", 0, 65535)),
                 bootChainFrom(v.get("boot.chain-from")),
-                positive(v, "audit.retention"));
+                positive(v, "audit.retention"),
+                autoscaler(v));
+    }
+
+    private static final java.util.List<String> AUTOSCALER_REQUIRED =
+            java.util.List.of("autoscaler.tls-cert", "autoscaler.tls-key", "autoscaler.client-ca", "autoscaler.clients");
+
+    /** The autoscaler listener: all of port, certificate, key, client CA and clients, or none of them. */
+    static Optional<org.esi.cluster.autoscaler.AutoscalerSettings> autoscaler(Map<String, String> v) {
+        if (opt(v, "autoscaler.port").isEmpty()) {
+            java.util.List<String> stray = new java.util.ArrayList<>(AUTOSCALER_REQUIRED);
+            stray.add("autoscaler.listen-address");
+            stray.removeIf(k -> opt(v, k).isEmpty());
+            if (!stray.isEmpty()) {
+                throw new ConfigException(String.join(", ", stray) + " set but autoscaler.port is not: set autoscaler.port ("
+                        + envName("autoscaler.port") + ") to serve the cluster autoscaler, or unset them");
+            }
+            return Optional.empty();
+        }
+        java.util.List<String> missing = AUTOSCALER_REQUIRED.stream().filter(k -> opt(v, k).isEmpty()).toList();
+        if (!missing.isEmpty()) {
+            throw new ConfigException("autoscaler.port is set, so the autoscaler listener also needs "
+                    + String.join(", ", missing) + " (" + String.join(", ", missing.stream().map(ConfigLoader::envName).toList()) + ")");
+        }
+        Map<String, String> clients = parse(v, "autoscaler.clients", org.esi.cluster.autoscaler.AutoscalerSettings::parseClients);
+        return Optional.of(new org.esi.cluster.autoscaler.AutoscalerSettings(
+                opt(v, "autoscaler.listen-address").orElse(v.get("listen.address")),
+                intIn(v, "autoscaler.port", 0, 65535),
+                Path.of(v.get("autoscaler.tls-cert")),
+                Path.of(v.get("autoscaler.tls-key")),
+                Path.of(v.get("autoscaler.client-ca")),
+                clients));
     }
 
     static org.esi.node.BootChainNetworks bootChainFrom(String text) {

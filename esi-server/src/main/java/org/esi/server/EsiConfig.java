@@ -32,7 +32,9 @@ public record EsiConfig(
         HttpLimits http,
         java.util.OptionalInt consoleGatewayPort,
         org.esi.node.BootChainNetworks bootChainFrom,
-        Duration auditRetention) {
+        Duration auditRetention,
+        /* The cluster autoscaler's externalgrpc listener, when autoscaler.port is set. */
+        Optional<org.esi.cluster.autoscaler.AutoscalerSettings> autoscaler) {
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();

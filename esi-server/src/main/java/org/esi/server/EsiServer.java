@@ -94,6 +94,8 @@ public final class EsiServer implements AutoCloseable {
     private final org.esi.console.ConsoleGateway consoleGateway;
     private org.esi.audit.AuditLoop auditLoop;
     private org.esi.cluster.PoolReconciler poolReconciler;
+    /** The cluster autoscaler's externalgrpc listener, when autoscaler.port is set. */
+    private org.esi.cluster.autoscaler.AutoscalerServer autoscaler;
     /** BMC operations one instance runs at once; more wait their turn (bounded threads, bounded processes). */
     static final int HARDWARE_CONCURRENCY = 64;
 
@@ -166,6 +168,7 @@ public final class EsiServer implements AutoCloseable {
         org.esi.console.ConsoleGateway consoleGateway = null;
         org.esi.audit.AuditLoop auditLoop = null;
         org.esi.cluster.PoolReconciler poolReconciler = null;
+        org.esi.cluster.autoscaler.AutoscalerServer autoscaler = null;
         try {
             ObjectMapper json = Jsons.newMapper();
             SecretBox secrets = SecretBox.loadOrCreate(config.secretKeyPath());
@@ -262,6 +265,11 @@ public final class EsiServer implements AutoCloseable {
                     new org.esi.cluster.openshift.OpenShiftOption(openshiftStore, secrets, json)).register(api);
             poolReconciler = new org.esi.cluster.PoolReconciler(pools, nodeTasks, networks, events, clock, openshiftMembers);
             lateListeners.add(poolReconciler);
+            if (config.autoscaler().isPresent()) {
+                // Before the HTTP listener: a missing certificate, key or CA stops the start with the setting's name.
+                autoscaler = org.esi.cluster.autoscaler.AutoscalerServer.start(config.autoscaler().get(),
+                        new org.esi.cluster.autoscaler.PoolAutoscaler(pools, clock));
+            }
 
             api.install(app);
             new org.esi.console.ConsoleRoutes(consoleAdmission, consoleBridge).install(app);
@@ -275,6 +283,7 @@ public final class EsiServer implements AutoCloseable {
                     leases, nodeTasks, tuning.fakeHardware(), notifier, consoleGateway);
             started.auditLoop = auditLoop;
             started.poolReconciler = poolReconciler;
+            started.autoscaler = autoscaler;
             return started;
         } catch (RuntimeException | IOException e) {
             if (scheduler != null) {
@@ -294,6 +303,9 @@ public final class EsiServer implements AutoCloseable {
             }
             if (poolReconciler != null) {
                 poolReconciler.close();
+            }
+            if (autoscaler != null) {
+                autoscaler.close();
             }
             database.close();
             if (embedded != null) {
@@ -380,8 +392,16 @@ public final class EsiServer implements AutoCloseable {
         return auditLoop;
     }
 
+    /** The autoscaler listener's bound port, when it runs. */
+    public java.util.OptionalInt autoscalerPort() {
+        return autoscaler == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(autoscaler.port());
+    }
+
     @Override
     public void close() {
+        if (autoscaler != null) {
+            autoscaler.close();
+        }
         poolReconciler.close();
         auditLoop.close();
         scheduler.close();

@@ -1,7 +1,5 @@
 package org.esi.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,20 +10,25 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.esi.lease.LeaseTimes;
 import org.esi.testing.MutableClock;
+import org.esi.testing.Poll;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
 
-/** A server with an owner offering fake-hardware machines and a lessee project running pools on them, for the pool tests. */
-class PoolTestbed implements AutoCloseable {
-    static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPoolMemberKey0000000000000000000000000 pool@example";
+/**
+ * A server with an owner offering fake-hardware machines and a lessee project running pools on them, for the pool
+ * tests (and the autoscaler's, which start a second instance on its database with their own settings).
+ */
+public class PoolTestbed implements AutoCloseable {
+    public static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPoolMemberKey0000000000000000000000000 pool@example";
+    private static final Duration WAIT = Duration.ofSeconds(60);
     final MutableClock clock;
-    final TestingEsiServer server;
-    final TestClient http;
-    final String owner;
-    final String lessee;
-    final String lesseeProject;
+    public final TestingEsiServer server;
+    public final TestClient http;
+    public final String owner;
+    public final String lessee;
+    public final String lesseeProject;
 
-    PoolTestbed() {
+    public PoolTestbed() {
         this(new MutableClock());
     }
 
@@ -46,8 +49,16 @@ class PoolTestbed implements AutoCloseable {
 
     /** A fake-hardware machine of the owner with {@code cpus}, on offer until {@code end} (null: open-ended). */
     String offered(String name, int cpus, Instant end) {
+        return offered(name, Map.of("cpus", cpus, "memory_mb", 65536, "local_gb", 400), end);
+    }
+
+    /**
+     * A fake-hardware machine of the owner, class baremetal, with these properties, enrolled, managed, provided
+     * and on offer until {@code end} (null: open-ended); its UUID.
+     */
+    public String offered(String name, Map<String, Object> properties, Instant end) {
         http.post("/baremetal/v1/nodes", owner, Map.of("name", name, "driver", "fake-hardware", "resource_class", "baremetal",
-                "properties", Map.of("cpus", cpus, "memory_mb", 65536, "local_gb", 400))).expect(201);
+                "properties", properties)).expect(201);
         try {
             provision(name, "manage");
             awaitNode(name, n -> n.path("provision_state").asText().equals("manageable"));
@@ -64,18 +75,17 @@ class PoolTestbed implements AutoCloseable {
         return http.get("/baremetal/v1/nodes/" + name, owner).expect(200).json().path("uuid").asText();
     }
 
-    /** Asks for a provision state change; a node still busy with its enrolment's first task (409) is asked again. */
+    /**
+     * Asks for a provision state; 409 "locked" is retried: the node shows its new state a moment before the
+     * operation that got it there lets go of the node (seen on a loaded machine).
+     */
     private void provision(String name, String target) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-        TestClient.Response r;
-        while ((r = http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", target))).status() == 409
-                && Instant.now().isBefore(deadline)) {
-            Thread.sleep(50);
-        }
-        r.expect(202);
+        Poll.until(() -> http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", target)),
+                r -> r.status() != 409 || !r.body().contains("locked"), WAIT, r -> "node " + name + " stayed locked: " + r.body()).expect(202);
     }
 
-    static Map<String, Object> pool(String name, int desired, int max) {
+    /** A pool body of class baremetal for machines with {@code cpus>=32}, deployed with an image and a provider-id user-data. */
+    public static Map<String, Object> pool(String name, int desired, int max) {
         Map<String, Object> p = new HashMap<>();
         p.put("name", name);
         p.put("resource_class", "baremetal");
@@ -90,7 +100,7 @@ class PoolTestbed implements AutoCloseable {
         return p;
     }
 
-    JsonNode members(String pool) {
+    public JsonNode members(String pool) {
         return http.get("/cluster/v1/pools/" + pool + "/members", lessee).expect(200).json().path("members");
     }
 
@@ -105,26 +115,20 @@ class PoolTestbed implements AutoCloseable {
     }
 
     JsonNode awaitMembers(String pool, Predicate<JsonNode> done) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        JsonNode m;
-        do {
-            m = members(pool);
-            if (done.test(m)) {
-                return m;
+        return Poll.until(() -> members(pool), done, Duration.ofSeconds(30), m -> {
+            StringBuilder why = new StringBuilder();
+            for (JsonNode x : m) {
+                JsonNode n = server.adminGet("/baremetal/v1/nodes/" + x.path("node_uuid").asText());
+                why.append("\n node ").append(n.path("name").asText()).append(": ").append(n.path("provision_state").asText())
+                        .append(" lessee ").append(n.path("lessee").asText()).append(" error ").append(n.path("last_error").asText());
             }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        StringBuilder why = new StringBuilder();
-        for (JsonNode x : m) {
-            JsonNode n = server.adminGet("/baremetal/v1/nodes/" + x.path("node_uuid").asText());
-            why.append("\n node ").append(n.path("name").asText()).append(": ").append(n.path("provision_state").asText())
-                    .append(" lessee ").append(n.path("lessee").asText()).append(" error ").append(n.path("last_error").asText());
-        }
-        throw new AssertionError("pool " + pool + " members never got there: " + m + why + "\n leases " + liveLeases()
-                + "\n pool " + http.get("/cluster/v1/pools/" + pool, lessee).body());
+            return "pool " + pool + " members never got there: " + m + why + "\n leases " + liveLeases()
+                    + "\n pool " + http.get("/cluster/v1/pools/" + pool, lessee).body();
+        });
     }
 
-    List<JsonNode> liveLeases() {
+    /** The lessee's leases that are live (active, created or waiting to be fulfilled). */
+    public List<JsonNode> liveLeases() {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode l : http.get("/lease/v1/leases", lessee).expect(200).json().path("leases")) {
             String s = l.path("status").asText();
@@ -135,16 +139,8 @@ class PoolTestbed implements AutoCloseable {
         return out;
     }
 
-    JsonNode awaitNode(String node, Predicate<JsonNode> done) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        JsonNode n;
-        do {
-            n = server.adminGet("/baremetal/v1/nodes/" + node);
-            if (done.test(n)) {
-                return n;
-            }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("node never got there: " + n);
+    /** The node (by name or UUID, as the admin sees it) once {@code done} holds. */
+    public JsonNode awaitNode(String node, Predicate<JsonNode> done) throws InterruptedException {
+        return Poll.until(() -> server.adminGet("/baremetal/v1/nodes/" + node), done, WAIT, n -> "node never got there: " + n);
     }
 }

@@ -55,8 +55,13 @@ public final class TestingEsiServer implements AutoCloseable {
 
     /** Another instance on the same database and secret key, as a second node of a deployment. */
     public static TestingEsiServer sharing(TestingEsiServer other, Clock clock) {
+        return sharing(other, Map.of(), clock);
+    }
+
+    /** The same with settings of its own, e.g. the autoscaler listener's with the ids of projects the first one made. */
+    public static TestingEsiServer sharing(TestingEsiServer other, Map<String, String> settings, Clock clock) {
         // Same database, same machines: the fake BMCs are the hardware both instances drive.
-        return start(other.dataDir, other.jdbcUrl, Map.of(), clock, other.fakeHardware(), SWITCHES_BY_DEFAULT);
+        return start(other.dataDir, other.jdbcUrl, settings, clock, other.fakeHardware(), SWITCHES_BY_DEFAULT);
     }
 
     /**
