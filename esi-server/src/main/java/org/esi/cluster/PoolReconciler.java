@@ -195,7 +195,6 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
         };
     }
 
-    /** Attaches the pool's networks and asks for the deploy; the node moves to deploying at once (or the member fails). */
     /** A deployed member as the pool's setup sees it: ready, still waiting (the reason is written when it changes), or failed. */
     private PoolMember progress(Handle h, Pool p, PoolMember m, MemberSetup.Progress progress, Instant now, After after) {
         return switch (progress.status()) {
@@ -205,6 +204,10 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
         };
     }
 
+    /**
+     * Attaches the pool's networks and asks for the deploy (of what the pool's setup says, for pools that have one);
+     * the node moves to deploying at once (or the member fails).
+     */
     private PoolMember deploy(Handle h, Pool p, PoolMember m, Instant now, After after, MemberSetup.Round round) {
         if (!"available".equals(m.provisionState())) {
             // Asked already (a round whose commit was lost), or the node is busy being something else.
