@@ -39,6 +39,10 @@ public interface MemberSetup {
 
         /** After every member's step, with the members as they now are. */
         void end(List<PoolMember> live);
+
+        /** A deleted pool's last member is gone and the pool goes now, in this transaction. */
+        default void poolGone() {
+        }
     }
 
     /** {@code READY}, {@code DEPLOYING} (with what it waits for) or {@code FAILED} (with why). */

@@ -129,6 +129,9 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
             }
             if (p.deleting()) {
                 if (live.isEmpty()) {
+                    if (round != null) {
+                        round.poolGone();
+                    }
                     store.delete(h, uuid);
                 }
                 return;

@@ -176,6 +176,7 @@ final class AssistedInstallerStandIn implements AutoCloseable {
     private static final Pattern CLUSTER = Pattern.compile("/v2/clusters/([^/]+)");
     private static final Pattern CLUSTER_INSTALL = Pattern.compile("/v2/clusters/([^/]+)/actions/install");
     private static final Pattern ALLOW_ADD_WORKERS = Pattern.compile("/v2/clusters/([^/]+)/actions/allow-add-workers");
+    private static final Pattern INFRA_ENV = Pattern.compile("/v2/infra-envs/([^/]+)");
     private static final Pattern IMAGE_URL = Pattern.compile("/v2/infra-envs/([^/]+)/downloads/image-url");
     private static final Pattern HOSTS = Pattern.compile("/v2/infra-envs/([^/]+)/hosts");
     private static final Pattern HOST = Pattern.compile("/v2/infra-envs/([^/]+)/hosts/([^/]+)");
@@ -312,6 +313,24 @@ final class AssistedInstallerStandIn implements AutoCloseable {
             imageUrls.add(url);
             status[0] = 200;
             return json.createObjectNode().put("url", url).put("expires_at", Instant.now().plus(Duration.ofHours(4)).toString());
+        }
+        if (method.equals("DELETE") && (m = INFRA_ENV.matcher(path)).matches()) {
+            synchronized (this) {
+                String id = m.group(1);
+                env(id);
+                infraEnvs.remove(id);
+                hosts.values().removeIf(h -> id.equals(h.path("infra_env_id").asText()));
+                status[0] = 204;
+                return null;
+            }
+        }
+        if (method.equals("DELETE") && (m = CLUSTER.matcher(path)).matches()) {
+            synchronized (this) {
+                cluster(m.group(1));
+                clusters.remove(m.group(1));
+                status[0] = 204;
+                return null;
+            }
         }
         if ((m = HOST_ACTION.matcher(path)).matches() && method.equals("POST")) {
             synchronized (this) {

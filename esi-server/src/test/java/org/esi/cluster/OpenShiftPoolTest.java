@@ -251,6 +251,9 @@ class OpenShiftPoolTest {
         assertThat(ai.hosts()).isEmpty();
         assertThat(atDeletion.values()).containsOnly("active");
         assertThat(bed.liveLeases()).isEmpty();
+        // With the pool, its infra-env and the Assisted Installer's record of the cluster.
+        assertThat(ai.infraEnvs()).isEmpty();
+        assertThat(ai.clusters()).isEmpty();
     }
 
     @Test

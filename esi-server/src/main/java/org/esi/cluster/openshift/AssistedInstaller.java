@@ -103,8 +103,22 @@ public final class AssistedInstaller {
 
     /** v2DeregisterHost; a host that is gone already counts as deleted. */
     public void deleteHost(String infraEnvId, String hostId) throws AssistedInstallerException {
+        deleting("/v2/infra-envs/" + infraEnvId + "/hosts/" + hostId);
+    }
+
+    /** DeregisterInfraEnv; one that is gone already counts as deleted. */
+    public void deleteInfraEnv(String infraEnvId) throws AssistedInstallerException {
+        deleting("/v2/infra-envs/" + infraEnvId);
+    }
+
+    /** v2DeregisterCluster: the Assisted Installer's record of the cluster (not the cluster's machines). */
+    public void deleteCluster(String clusterId) throws AssistedInstallerException {
+        deleting("/v2/clusters/" + clusterId);
+    }
+
+    private void deleting(String path) throws AssistedInstallerException {
         try {
-            call("DELETE", "/v2/infra-envs/" + infraEnvId + "/hosts/" + hostId, null, 204);
+            call("DELETE", path, null, 204);
         } catch (AssistedInstallerException e) {
             if (e.status() != 404) {
                 throw e;

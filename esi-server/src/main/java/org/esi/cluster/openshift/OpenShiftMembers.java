@@ -376,6 +376,26 @@ public final class OpenShiftMembers implements MemberSetup {
             return index >= 0 && index < 3 ? "master" : "worker";
         }
 
+        /**
+         * The pool is deleted and its machines are gone: the infra-env and the Assisted Installer's record of the cluster go
+         * too (a record only: for day 2 the cluster itself runs on). A failure leaves them there, said in the log.
+         */
+        @Override
+        public void poolGone() {
+            try {
+                if (o.infraEnvId() != null) {
+                    ai().deleteInfraEnv(o.infraEnvId());
+                }
+                if (o.clusterId() != null) {
+                    ai().deleteCluster(o.clusterId());
+                }
+                log.info("Pool {}: infra-env {} and cluster record {} deleted from the Assisted Installer", p.name(), o.infraEnvId(), o.clusterId());
+            } catch (AssistedInstallerException e) {
+                log.warn("Pool {}: deleted, but its infra-env {} or cluster record {} is left in the Assisted Installer: {}", p.name(),
+                        o.infraEnvId(), o.clusterId(), e.getMessage());
+            }
+        }
+
         @Override
         public void end(List<PoolMember> live) {
             if (!ready()) {
