@@ -18,8 +18,11 @@ import org.esi.testing.MutableClock;
 import org.esi.testing.TestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,9 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * user-data script; the pool claims the offer and deploys the image through ESI's agent; the node is active and the member
  * ready; then the machine boots the image from its disk, and the image runs the pool's user data from the config drive,
  * which calls back to an endpoint of the test on the host with a nonce only the pool's config holds and the provider id ESI
- * put in place of {@code ${ESI_PROVIDER_ID}}.
+ * put in place of {@code ${ESI_PROVIDER_ID}}. Deleting the pool then gives the machine back wiped.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 900, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PoolMemberVirtualMachineTest {
     static final long DISK_SIZE = 4L << 30;
@@ -41,6 +45,9 @@ class PoolMemberVirtualMachineTest {
     static Path dir;
     AgentVmTestbed bed;
     byte[] image;
+    Path disk;
+    String node;
+    String nonce;
     final LinkedBlockingQueue<String> callbacks = new LinkedBlockingQueue<>();
 
     @BeforeAll
@@ -55,7 +62,7 @@ class PoolMemberVirtualMachineTest {
             ex.sendResponseHeaders(204, -1);
             ex.close();
         });
-        Path disk = dir.resolve("disk.raw");
+        disk = dir.resolve("disk.raw");
         try (var f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
             f.setLength(DISK_SIZE);
         }
@@ -70,17 +77,18 @@ class PoolMemberVirtualMachineTest {
     }
 
     @Test
+    @Order(1)
     void aPoolMembersMachineBootsThePoolsImageAndRunsItsUserData() throws Exception {
         Instant began = Instant.now();
         TestClient c = bed.server.client();
         // The owner's machine: enrolled with the properties the pool asks for, cleaned by the agent, offered.
-        String node = bed.enroll("pool-vm", Map.of("resource_class", "baremetal",
+        node = bed.enroll("pool-vm", Map.of("resource_class", "baremetal",
                 "properties", Map.of("cpus", 2, "memory_mb", 768, "local_gb", 3, "cpu_arch", "x86_64")));
         bed.ok(bed.owner, "node", "provide", node, "--timeout", FLOW.toSeconds() + "s");
         Instant available = Instant.now();
         c.post("/lease/v1/offers", bed.owner, Map.of("resource_uuid", node)).expect(201);
 
-        String nonce = UUID.randomUUID().toString();
+        nonce = UUID.randomUUID().toString();
         String userData = String.join("\n",
                 "#!/bin/sh",
                 "# pool member check " + nonce,
@@ -138,6 +146,24 @@ class PoolMemberVirtualMachineTest {
         System.out.printf("pool member VM: available after %.1f s, member ready %.1f s after the pool, callback %.1f s after ready"
                         + " (total %.1f s, accelerator %s)%n", secs(began, available), secs(available, ready), secs(ready, called),
                 secs(began, called), AgentVirtualMachine.usesKvm() ? "kvm" : "tcg");
+    }
+
+    @Test
+    @Order(2)
+    void deletingThePoolGivesTheMachineBackWiped() throws Exception {
+        TestClient c = bed.server.client();
+        Instant began = Instant.now();
+        c.delete("/cluster/v1/pools/vm-pool", bed.lessee).expect(204);
+        JsonNode n = bed.awaitNode(x -> java.util.Set.of("available", "clean failed", "error").contains(x.path("provision_state").asText())
+                && !x.hasNonNull("lessee"), "the hand-back");
+        assertThat(n.path("provision_state").asText()).as(n.path("last_error").asText() + "\n" + bed.vm.diagnostics()).isEqualTo("available");
+        AgentVirtualMachine.waitFor(() -> c.get("/cluster/v1/pools/vm-pool", bed.lessee).status() == 404, Duration.ofSeconds(30),
+                "the pool to go with its last member");
+        // Neither the image (its boot loader's command line) nor the config drive (the pool's nonce) is left on the disk.
+        assertThat(AgentLifecycleVirtualMachineTest.countOf(disk, TestOsImage.MARKER.getBytes(StandardCharsets.US_ASCII))).isZero();
+        assertThat(AgentLifecycleVirtualMachineTest.countOf(disk, nonce.getBytes(StandardCharsets.US_ASCII))).isZero();
+        assertThat(bed.vm.running()).isFalse();
+        System.out.printf("pool member VM: pool deleted -> node available %.1f s%n", secs(began, Instant.now()));
     }
 
     JsonNode awaitMember(String status) throws InterruptedException {
