@@ -353,15 +353,20 @@ function matchesProps(properties, filters) {
   });
 }
 
+// A timeline range holding every bar and now: from an hour ago (or the first start) to `ahead` from now (or the last end that has one).
+function rangeAround(starts, ends, ahead = DAY) {
+  const now = Date.now();
+  return [new Date(Math.min(now - HOUR, ...starts.map(Number))),
+    new Date(Math.max(now + ahead, ...ends.map(Number).filter((t) => t < Date.UTC(9999, 0))))];
+}
+
 // My leases, with countdowns and a timeline.
 pages.leases = async (main) => {
   const leases = (await api('GET', '/lease/v1/leases')).leases;
   main.append(h('h1', {}, 'Leases'));
   if (!leases.length) { main.append(h('p', { class: 'empty' }, 'No current or future leases. Claim one from the offers page.')); return; }
-  const now = new Date();
   const starts = leases.map((l) => parseTime(l.start_time)), ends = leases.map((l) => parseTime(l.end_time));
-  const from = new Date(Math.min(now - HOUR, ...starts.map(Number)));
-  const to = new Date(Math.max(now.getTime() + DAY, ...ends.map(Number).filter((t) => t < Date.UTC(9999, 0))));
+  const [from, to] = rangeAround(starts, ends);
   const mine = leases.filter((l) => l.project_id === session.project.id);
   const rows = leases.map((l, i) => ({
     label: h('span', {}, h('strong', {}, l.resource || l.resource_uuid), h('br'), h('span', { class: 'muted' }, l.name || l.uuid.slice(0, 8))),
@@ -567,6 +572,106 @@ pages.node = async (main, id) => {
   main.append(await attestationSection(s.node.uuid));
 };
 
+// ---------- pools (/cluster/v1)
+
+const memberStatuses = ['claiming', 'deploying', 'ready', 'draining', 'releasing', 'failed'];
+
+function memberCounts(counts) {
+  const parts = memberStatuses.filter((st) => (counts || {})[st]).map((st) => `${counts[st]} ${st}`);
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+// Lessee (admin: every project's): the pools, their sizes and their members counted by status.
+pages.pools = async (main) => {
+  const pools = (await api('GET', '/cluster/v1/pools')).pools;
+  main.append(h('h1', {}, 'Pools'));
+  const all = hasRole('admin');
+  main.append(table(['Pool', ...(all ? ['Project'] : []), 'Class', 'Desired', 'Min', 'Max', 'Members', 'Status', 'Last error'],
+    pools.map((p) => h('tr', { dataset: { pool: p.uuid } },
+      h('td', {}, h('a', { href: `#/pool/${p.uuid}` }, p.name)), all ? h('td', { class: 'muted' }, p.project_id) : null,
+      h('td', {}, p.resource_class), h('td', {}, p.desired_size), h('td', {}, p.min_size), h('td', {}, p.max_size),
+      h('td', { class: 'counts' }, memberCounts(p.members)), h('td', { class: 'status' }, p.status), h('td', {}, p.last_error || ''))),
+    'No pools in this project. A pool is created through the API (POST /cluster/v1/pools, see docs/clusters.md).'));
+};
+
+// One pool: its size form, its members (with their leases on a timeline, now marked) and its scale history, redrawn every few seconds.
+pages.pool = async (main, id) => {
+  const base = `/cluster/v1/pools/${encodeURIComponent(id)}`;
+  const first = await api('GET', base);
+  const title = h('h1', {}, `Pool ${first.name}`);
+  const size = h('input', { id: 'pool-desired', type: 'number', step: 1, value: first.desired_size, required: true });
+  const sizeButton = h('button', { type: 'submit', id: 'pool-resize' }, 'Set size');
+  const sizeForm = h('form', { class: 'bar', 'aria-label': 'Change the desired size' }, field('Desired size', size), sizeButton);
+  const live = h('div', { id: 'pool-live' });
+  let shown = '';
+  // Redrawn only when something changed, so a focused button is not taken away every few seconds.
+  const draw = async () => {
+    const got = await Promise.all([api('GET', base), api('GET', `${base}/members`), api('GET', `${base}/history`), api('GET', '/lease/v1/leases')]);
+    const key = JSON.stringify(got);
+    if (key === shown) return;
+    shown = key;
+    const [p, members, history, leases] = got;
+    live.replaceChildren(...poolSections(p, members.members, history.history, leases.leases, draw));
+  };
+  sizeForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const want = Number(size.value);
+    if (size.value.trim() === '' || !Number.isInteger(want)) { say('The desired size is a whole number.'); return; }
+    act(sizeButton, async () => {
+      const p = await api('PATCH', base, { desired_size: want });
+      return `Pool ${p.name}: desired size is now ${p.desired_size}.`;
+    }, draw);
+  });
+  main.append(title, sizeForm, live);
+  await draw();
+  // A failing refresh says why once, not every 2 s.
+  let failed = '';
+  pageTimers.push(setInterval(() => draw().then(() => { failed = ''; }, (e) => {
+    if (e.message !== failed) say(e.message);
+    failed = e.message;
+  }), 2000));
+};
+
+function poolSections(p, members, history, leases, redraw) {
+  const leaseStart = new Map(leases.map((l) => [l.uuid, parseTime(l.start_time)]));
+  // A lease the caller cannot list (the admin's view of another project) starts, at the latest, when the member was made.
+  const starts = members.map((m) => leaseStart.get(m.lease_uuid) || parseTime(m.created_at));
+  const ends = members.map((m) => parseTime(m.lease_end));
+  const summary = h('p', { id: 'pool-summary' }, `Desired ${p.desired_size} (min ${p.min_size}, max ${p.max_size}) · ${p.resource_class}`,
+    p.properties.length ? ` · ${p.properties.join(', ')}` : '', ` · members: ${memberCounts(p.members)}`);
+  const out = [summary];
+  if (p.last_error) out.push(h('p', { class: 'status failed', id: 'pool-last-error' }, `Last error: ${p.last_error}`));
+  out.push(h('h2', {}, 'Members'));
+  if (members.length) {
+    const [from, to] = rangeAround(starts, ends, HOUR);
+    const rows = members.map((m, i) => ({
+      label: h('span', {}, h('strong', {}, m.node_name || m.node_uuid), h('br'), h('span', { class: 'muted' }, m.status)),
+      data: { member: m.node_uuid },
+      bars: [{ start: starts[i], end: ends[i], kind: 'lease', text: `${m.node_name || m.node_uuid} ${m.status}`, data: { lease: m.lease_uuid } }],
+    }));
+    out.push(legend([['lease', 'member lease']]), timeline(from, to, rows, { label: `Leases of the members of ${p.name}` }));
+  }
+  const byLease = new Map(members.map((m) => [m.lease_uuid, m.node_name || m.node_uuid]));
+  out.push(table(['Node', 'Status', 'Reason', 'Provider ID', 'Lease end', ''], members.map((m) => {
+    const name = m.node_name || m.node_uuid;
+    const reason = [m.reason, m.replaces ? `replaces ${byLease.get(m.replaces) || 'a member whose lease ends'}` : null].filter(Boolean).join('; ');
+    const remove = h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${name}` }, 'Remove');
+    remove.addEventListener('click', () => {
+      if (!confirm(`Remove ${name} from pool ${p.name}? Its lease ends, the machine is wiped, and the desired size drops by one.`)) return;
+      act(remove, async () => {
+        await api('DELETE', `/cluster/v1/pools/${p.uuid}/members/${encodeURIComponent(m.node_uuid)}`);
+        return `${name} is being released from pool ${p.name}.`;
+      }, redraw);
+    });
+    return h('tr', { dataset: { member: m.node_uuid } },
+      h('td', {}, name), h('td', { class: 'status' }, m.status), h('td', {}, reason), h('td', { class: 'mono' }, m.provider_id),
+      h('td', {}, timeEl(m.lease_end)), h('td', { class: 'actions' }, remove));
+  }), 'No members.'));
+  out.push(h('h2', {}, 'Scale history'), table(['Time', 'Size', 'Reason'], history.slice().reverse().map((x) => h('tr', { dataset: { history: x.time } },
+    h('td', {}, timeEl(x.time)), h('td', {}, `${x.from} → ${x.to}`), h('td', {}, x.reason || ''))), 'The size has not changed.'));
+  return out;
+}
+
 // Owner: node-hours leased over the last 30 days, per lessee.
 pages.usage = async (main) => {
   const to = new Date(), from = new Date(to.getTime() - 30 * DAY);
@@ -690,6 +795,7 @@ pages.admin = async (main) => {
 const navItems = [
   ['offers', 'Offers', () => true],
   ['leases', 'Leases', () => true],
+  ['pools', 'Pools', () => hasRole('lessee', 'admin')],
   ['nodes', 'Nodes', () => true],
   ['usage', 'Usage', () => hasRole('owner', 'admin')],
   ['events', 'Events', () => true],
@@ -725,7 +831,7 @@ async function route() {
   }
   const page = pages[name] ? name : session ? 'offers' : 'login';
   if (page !== name) { location.hash = `#/${page}`; return; }
-  drawShell(page === 'node' ? 'nodes' : page);
+  drawShell({ node: 'nodes', pool: 'pools' }[page] || page);
   const main = $('#main');
   main.replaceChildren();
   main.setAttribute('aria-busy', 'true');

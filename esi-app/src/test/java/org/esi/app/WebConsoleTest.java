@@ -23,6 +23,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -258,8 +259,10 @@ class WebConsoleTest {
         assertThat(browser.findElement(row).getText()).contains("rack2-leased", "ui-owners", "ui-lessees");
         browser.findElement(row).findElement(By.xpath(".//button[text()='Power on']")).click();
         wait.until(d -> d.findElement(By.id("alert")).getText().contains("power on requested"));
-        wait.until(d -> {
+        // Each look reloads the page and waits for it to be drawn: on a loaded machine a reload can take longer than the poll interval.
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> {
             d.navigate().refresh();
+            wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "nodes"));
             return d.findElements(row).stream().anyMatch(r -> r.findElement(By.cssSelector("td.status")).getText().equals("power on"));
         });
         assertThat(http.get("/baremetal/v1/nodes/" + node, owner).json().path("power_state").asText()).isEqualTo("power on");
@@ -283,7 +286,7 @@ class WebConsoleTest {
         shot("11-admin-events");
 
         browser.manage().window().setSize(new Dimension(390, 844));
-        for (String page : List.of("offers", "leases", "nodes", "admin")) {
+        for (String page : List.of("offers", "leases", "pools", "nodes", "admin")) {
             browser.get(esi.url() + "/ui/#/" + page);
             wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", page));
             assertEveryControlHasALabel();
@@ -295,6 +298,116 @@ class WebConsoleTest {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
         browser.get(esi.url() + "/ui/#/admin");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+    }
+
+    @Test
+    void aLesseeWatchesAPoolScaleItAndRemoveAMemberAndAnotherProjectSeesNoPools() {
+        String poolProject = esi.createProject("ui-pools", null);
+        String paula = esi.userToken("paula", poolProject, "lessee");
+        String owner = http.login("olive", "password-olive", ownerProject);
+        for (String name : List.of("pool-a", "pool-b", "pool-c")) {
+            offeredForPools(owner, name, poolProject);
+        }
+        String pool = http.post("/cluster/v1/pools", paula, Map.of("name", "ui-workers", "resource_class", "pool-metal", "max_size", 5,
+                "desired_size", 2, "lease_duration", "PT4H", "renew_before", "PT30M",
+                "deploy", Map.of("image_url", "http://192.0.2.10/images/worker.raw", "image_checksum", "sha256:" + "ab".repeat(32))))
+                .expect(201).json().path("uuid").asText();
+
+        logIn("paula", "ui-pools");
+        // The pool page redraws itself when its members change; an element found just before may be gone.
+        wait.ignoring(StaleElementReferenceException.class);
+        browser.findElement(By.linkText("Pools")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "pools"));
+        WebElement listed = browser.findElement(By.cssSelector("tr[data-pool]"));
+        assertThat(listed.getText()).contains("ui-workers", "pool-metal");
+        shot("15-lessee-pools");
+        listed.findElement(By.linkText("ui-workers")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "pool"));
+
+        // The page follows the members as they deploy; each one's lease is a bar on the timeline, now marked.
+        WebDriverWait slow = new WebDriverWait(browser, Duration.ofSeconds(60));
+        slow.until(d -> memberStatuses().equals(List.of("ready", "ready")));
+        wait.until(d -> d.findElements(By.cssSelector("[data-member] .tl-bar.lease")).size() == 2);
+        assertThat(browser.findElements(By.cssSelector(".timeline .tl-now"))).isNotEmpty();
+        assertThat(textOf("#pool-summary")).contains("Desired 2", "2 ready");
+        assertThat(textOf("tr[data-member]")).contains("esi://");
+        int history = browser.findElements(By.cssSelector("tr[data-history]")).size();
+        assertEveryControlHasALabel();
+        shot("16-lessee-pool");
+
+        setValue("pool-desired", "3");
+        browser.findElement(By.id("pool-resize")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "desired size is now 3"));
+        slow.until(d -> memberStatuses().equals(List.of("ready", "ready", "ready")));
+        wait.until(d -> d.findElements(By.cssSelector("[data-member] .tl-bar.lease")).size() == 3);
+        wait.until(d -> d.findElements(By.cssSelector("tr[data-history]")).size() == history + 1);
+        assertThat(textOf("tr[data-history]")).contains("2 → 3", "paula");
+
+        // Past max_size (400) and past what the offers can give (409): the server's words, and nothing changes.
+        setValue("pool-desired", "6");
+        browser.findElement(By.id("pool-resize")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "must lie between min_size 0 and max_size 5"));
+        setValue("pool-desired", "5");
+        browser.findElement(By.id("pool-resize")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "machines fit"));
+        assertThat(browser.findElement(By.id("alert")).getAttribute("class")).doesNotContain("ok");
+        assertThat(http.get("/cluster/v1/pools/ui-workers", paula).expect(200).json().path("desired_size").asInt()).isEqualTo(3);
+        assertThat(browser.findElements(By.cssSelector("tr[data-member]"))).hasSize(3);
+        assertThat(browser.findElements(By.cssSelector("tr[data-history]"))).hasSize(history + 1);
+        shot("17-lessee-pool-too-big");
+
+        // A member removed (after the confirm) goes from the page.
+        String gone = (String) js("return document.querySelector('tr[data-member]').dataset.member;");
+        wait.until(d -> {
+            d.findElement(By.cssSelector("tr[data-member='" + gone + "'] button.danger")).click();
+            return true;
+        });
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        slow.until(d -> d.findElements(By.cssSelector("tr[data-member='" + gone + "']")).isEmpty()
+                && d.findElements(By.cssSelector("[data-member='" + gone + "']")).isEmpty());
+        assertThat(browser.findElements(By.cssSelector("tr[data-member]"))).hasSize(2);
+        assertThat(textOf("#pool-summary")).contains("Desired 2");
+
+        browser.manage().window().setSize(new Dimension(390, 844));
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "pool"));
+        assertEveryControlHasALabel();
+        Number overflow = (Number) js("return document.documentElement.scrollWidth - window.innerWidth;");
+        assertThat(overflow.intValue()).as("the pool page scrolls sideways on a phone").isLessThanOrEqualTo(1);
+        shot("18-phone-pool");
+
+        browser.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+        logIn("bob", "ui-others");
+        browser.get(esi.url() + "/ui/#/pools");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "pools"));
+        assertThat(browser.findElements(By.cssSelector("tr[data-pool]"))).isEmpty();
+        assertThat(browser.findElement(By.id("main")).getText()).contains("No pools").doesNotContain("ui-workers");
+        shot("19-other-lessee-pools");
+        browser.get(esi.url() + "/ui/#/pool/" + pool);
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "pool"));
+        assertThat(browser.findElement(By.id("alert")).getText()).containsIgnoringCase("could not be found");
+        assertThat(browser.findElement(By.id("main")).getText()).doesNotContain("ui-workers").doesNotContain("pool-a");
+    }
+
+    /** The members' statuses, read in one step so that a redraw in between cannot leave a stale element. */
+    List<?> memberStatuses() {
+        return (List<?>) js("return [...document.querySelectorAll('tr[data-member] td.status')].map(e => e.textContent);");
+    }
+
+    String textOf(String css) {
+        return (String) js("return document.querySelector(arguments[0]).innerText;", css);
+    }
+
+    /** A fake-hardware machine of the owner made available (enroll, manage, provide) and offered to one project only. */
+    void offeredForPools(String owner, String name, String project) {
+        http.post("/baremetal/v1/nodes", owner, Map.of("name", name, "driver", "fake-hardware", "resource_class", "pool-metal",
+                "properties", Map.of("cpus", 32, "memory_mb", 65536))).expect(201);
+        for (String[] step : List.of(new String[] {"manage", "manageable"}, new String[] {"provide", "available"})) {
+            http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", step[0])).expect(202);
+            wait.until(d -> step[1].equals(esi.adminGet("/baremetal/v1/nodes/" + name).path("provision_state").asText()));
+        }
+        http.post("/lease/v1/offers", owner, Map.of("resource_uuid", name, "lessee_id", project)).expect(201);
     }
 
     void logIn(String user, String project) {

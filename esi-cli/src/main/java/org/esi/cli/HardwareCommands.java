@@ -290,27 +290,13 @@ final class HardwareCommands {
     ObjectNode publicKeys = cd.putObject("meta_data").putObject("public_keys");
     int i = 0;
     for (Path k : keys) {
-      String key = read(k, "SSH key").strip();
-      if (!key.matches("(ssh-|ecdsa-|sk-)[A-Za-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\\n]*)?")) {
-        throw new CliException(k + " is not an OpenSSH public key (one line, e.g. ssh-ed25519 AAAA... you@host)");
-      }
-      publicKeys.put(i == 0 ? "default" : "key-" + i, key);
+      publicKeys.put(i == 0 ? "default" : "key-" + i, TextFiles.sshPublicKey(k));
       i++;
     }
     if (userData != null) {
-      cd.put("user_data", read(userData, "user data"));
+      cd.put("user_data", TextFiles.read(userData, "user data"));
     }
     return cd;
-  }
-
-  private static String read(Path file, String what) {
-    try {
-      return Files.readString(file);
-    } catch (NoSuchFileException e) {
-      throw new CliException(what + " file " + file + " does not exist");
-    } catch (IOException e) {
-      throw new CliException("cannot read " + what + " file " + file + ": " + e.getMessage());
-    }
   }
 
   /** What Ironic's {@code configdrive} takes, from the user's file. */

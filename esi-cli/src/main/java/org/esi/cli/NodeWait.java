@@ -169,7 +169,7 @@ final class NodeWait {
     return s + "s";
   }
 
-  private static long pollInterval(Context ctx) {
+  static long pollInterval(Context ctx) {
     String v = ctx.env.get("ESI_WAIT_INTERVAL_MS");
     try {
       return v == null ? 2000 : Math.max(10, Long.parseLong(v.strip()));

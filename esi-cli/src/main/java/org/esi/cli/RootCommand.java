@@ -18,6 +18,7 @@ import picocli.CommandLine.ScopeType;
         NodeCommands.class, PortCommands.class,
         OfferCommands.class, LeaseCommands.class, EventCommands.class,
         NetworkCommands.class, TrunkCommands.class, SwitchCommands.class,
+        PoolCommands.class, ClusterCommands.class,
         AuditCommands.class
     })
 final class RootCommand extends Group {

@@ -57,9 +57,14 @@ final class RecordingServer implements AutoCloseable {
 
   /** Successive replies to "METHOD path" (200 each), the last one repeating: a node moving through states. */
   RecordingServer onSequence(String method, String path, String... bodies) {
+    return onSequence(method, path, java.util.Arrays.stream(bodies).map(b -> Map.entry(200, b)).toList());
+  }
+
+  /** Successive (status, body) replies to "METHOD path", the last one repeating. */
+  RecordingServer onSequence(String method, String path, List<Map.Entry<Integer, String>> replies) {
     java.util.Deque<Reply> q = new java.util.concurrent.ConcurrentLinkedDeque<>();
-    for (String b : bodies) {
-      q.add(new Reply(200, b, Map.of()));
+    for (Map.Entry<Integer, String> r : replies) {
+      q.add(new Reply(r.getKey(), r.getValue(), Map.of()));
     }
     sequences.put(method + " " + path, q);
     return this;

@@ -87,7 +87,9 @@ public record Deployment(String imageUrl, String imageChecksum, String userData,
                 info.put("image_checksum", imageChecksum);
             }
         } else {
-            info.put("boot_iso", bootIsoUrl);
+            // Booted as it is, out of band (virtual media, else PXE sanboot): the ramdisk deploy, no agent writing a disk.
+            info.put("image_source", bootIsoUrl);
+            info.put("deploy_interface", "ramdisk");
         }
         return info;
     }

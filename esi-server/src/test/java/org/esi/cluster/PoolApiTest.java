@@ -102,6 +102,22 @@ class PoolApiTest {
     }
 
     @Test
+    void anIsoPoolBootsItsMembersFromTheIsoWithoutTheAgent() throws Exception {
+        start();
+        String node = bed.offered("iso-1", 32, null);
+        Map<String, Object> p = PoolTestbed.pool("discovery", 1, 2);
+        p.put("deploy", Map.of("boot_iso_url", "http://192.0.2.20/discovery.iso"));
+        http.post("/cluster/v1/pools", lessee, p).expect(201);
+        bed.awaitMembers("discovery", m -> PoolTestbed.count(m, "ready") == 1);
+        JsonNode n = server.adminGet("/baremetal/v1/nodes/" + node);
+        assertThat(n.path("provision_state").asText()).isEqualTo("active");
+        assertThat(n.path("instance_info").path("image_source").asText()).isEqualTo("http://192.0.2.20/discovery.iso");
+        assertThat(n.path("instance_info").path("deploy_interface").asText()).isEqualTo("ramdisk");
+        // The fake BMC has virtual media: the ISO is what the machine was given to boot.
+        assertThat(server.server().fakeHardware().machine(node).virtualMedia()).contains(java.net.URI.create("http://192.0.2.20/discovery.iso"));
+    }
+
+    @Test
     void badInputIsRefusedWithA4xxAndCreatesNothing() throws Exception {
         start();
         bed.offered("big-1", 32, null);
