@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 import org.esi.testing.MutableClock;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -66,6 +66,8 @@ class AgentLifecycleVirtualMachineTest {
     @TempDir
     static Path dir;
     final MutableClock clock = new MutableClock();
+    /** Closed after the last test: the machine, its BMC, the image server and the service. */
+    @AutoClose
     AgentVmTestbed bed;
     TestingEsiServer server;
     AgentVirtualMachine vm;
@@ -91,13 +93,6 @@ class AgentLifecycleVirtualMachineTest {
         writePattern(rootDisk, ROOT_SIZE, List.of(0L, 1L << 30, 3L << 30, ROOT_SIZE - (8 << 20)), 8 << 20);
         writePattern(smallDisk, SMALL_SIZE, List.of(0L), SMALL_SIZE);
         vm = bed.define(List.of(new AgentVirtualMachine.Disk(rootDisk, true), new AgentVirtualMachine.Disk(smallDisk, false)), true);
-    }
-
-    @AfterAll
-    void stop() {
-        if (bed != null) {
-            bed.close();
-        }
     }
 
     @Test

@@ -16,7 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.esi.testing.MutableClock;
 import org.esi.testing.TestClient;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -43,6 +43,8 @@ class PoolMemberVirtualMachineTest {
 
     @TempDir
     static Path dir;
+    /** Closed after the last test: the machine, its BMC, the image server and the service. */
+    @AutoClose
     AgentVmTestbed bed;
     byte[] image;
     Path disk;
@@ -67,13 +69,6 @@ class PoolMemberVirtualMachineTest {
             f.setLength(DISK_SIZE);
         }
         bed.define(List.of(new AgentVirtualMachine.Disk(disk, true)), false);
-    }
-
-    @AfterAll
-    void stop() {
-        if (bed != null) {
-            bed.close();
-        }
     }
 
     @Test
