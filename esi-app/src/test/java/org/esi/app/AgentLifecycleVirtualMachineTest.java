@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,14 +26,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.esi.testing.MutableClock;
 import org.esi.testing.TestClient;
 import org.esi.testing.TestingEsiServer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -71,17 +66,16 @@ class AgentLifecycleVirtualMachineTest {
     @TempDir
     static Path dir;
     final MutableClock clock = new MutableClock();
+    /** Closed after the last test: the machine, its BMC, the image server and the service. */
+    @AutoClose
+    AgentVmTestbed bed;
     TestingEsiServer server;
     AgentVirtualMachine vm;
-    HttpServer images;
-    final Map<String, byte[]> served = new ConcurrentHashMap<>();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Path rootDisk;
     Path smallDisk;
     String owner;
     String lessee;
-    String ownerProject;
-    String lesseeProject;
     String node;
     String lease;
     /** The PCR values the machine really has, as the failed attestation reported them. */
@@ -90,75 +84,24 @@ class AgentLifecycleVirtualMachineTest {
     @BeforeAll
     void start() throws Exception {
         AgentVirtualMachine.requireTools(true);
-        Path image = AgentImage.directory();
-        int port = AgentVirtualMachine.freeTcpPort();
-        // The guest reaches the host's loopback as 10.0.2.2: that is the service's public URL for nodes.
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("ESI_LISTEN_PORT", Integer.toString(port));
-        settings.put("ESI_PUBLIC_URL", "http://10.0.2.2:" + port);
-        settings.put("ESI_BOOT_CHAIN_FROM", "127.0.0.0/8");
-        settings.put("ESI_TOKEN_LIFETIME", "3650d");
-        server = TestingEsiServer.start(settings, clock);
-        Path agentDir = Files.createDirectories(server.dataDir().resolve("agent"));
-        for (String f : List.of("esi-agent.kernel", "esi-agent.initramfs", "esi-agent.iso")) {
-            Files.copy(image.resolve(f), agentDir.resolve(f));
-        }
-        images = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        images.createContext("/", ex -> {
-            byte[] body = served.get(ex.getRequestURI().getPath());
-            if (body == null) {
-                ex.sendResponseHeaders(404, -1);
-            } else {
-                ex.sendResponseHeaders(200, body.length);
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(body);
-                }
-            }
-            ex.close();
-        });
-        images.start();
+        bed = new AgentVmTestbed(dir, clock, FLOW);
+        server = bed.server;
+        owner = bed.owner;
+        lessee = bed.lessee;
         rootDisk = dir.resolve("root.raw");
         smallDisk = dir.resolve("small.raw");
         writePattern(rootDisk, ROOT_SIZE, List.of(0L, 1L << 30, 3L << 30, ROOT_SIZE - (8 << 20)), 8 << 20);
         writePattern(smallDisk, SMALL_SIZE, List.of(0L), SMALL_SIZE);
-        // One static boot file for every node, as an operator's DHCP gives it: the service chains by MAC.
-        vm = AgentVirtualMachine.define(dir, "http://10.0.2.2:" + port + "/boot/chain.ipxe",
-                List.of(new AgentVirtualMachine.Disk(rootDisk, true), new AgentVirtualMachine.Disk(smallDisk, false)), true);
-        ownerProject = server.createProject("agent-owner", null);
-        lesseeProject = server.createProject("agent-lessee", null);
-        owner = server.userToken("agent-owner-user", ownerProject, "owner");
-        lessee = server.userToken("agent-lessee-user", lesseeProject, "lessee");
-    }
-
-    @AfterAll
-    void stop() {
-        try {
-            if (vm != null) {
-                vm.close();
-            }
-        } finally {
-            if (images != null) {
-                images.stop(0);
-            }
-            if (server != null) {
-                server.close();
-            }
-        }
+        vm = bed.define(List.of(new AgentVirtualMachine.Disk(rootDisk, true), new AgentVirtualMachine.Disk(smallDisk, false)), true);
     }
 
     @Test
     @Order(1)
     void inspectionFindsTheMachinesDiskCpusMemoryAndItsTpmKey() throws Exception {
         TestClient c = server.client();
-        Map<String, Object> info = new LinkedHashMap<>(vm.driverInfo());
-        // Where the service reaches the agent: the host's end of QEMU's port forward.
-        info.put("kernel_append_params", "ipa-advertise-host=127.0.0.1 ipa-advertise-port=" + vm.agentPort());
-        node = c.post("/baremetal/v1/nodes", owner, Map.of("name", "agent-vm", "driver", "ipmi", "driver_info", info))
-                .expect(201).json().path("uuid").asText();
-        ok(owner, "port", "create", AgentVirtualMachine.MAC, "--node", node);
-        ok(owner, "node", "manage", node, "--timeout", "60s");
+        node = bed.enroll("agent-vm", Map.of());
 
-        ok(owner, "node", "inspect", node, "--timeout", FLOW.toSeconds() + "s");
+        bed.ok(owner, "node", "inspect", node, "--timeout", FLOW.toSeconds() + "s");
         JsonNode n = c.get("/baremetal/v1/nodes/" + node, owner).expect(200).json();
         assertThat(n.path("provision_state").asText()).isEqualTo("manageable");
         JsonNode props = n.path("properties");
@@ -179,7 +122,7 @@ class AgentLifecycleVirtualMachineTest {
         assertThat(countPattern(rootDisk)).isPositive();
         assertThat(countPattern(smallDisk)).isPositive();
         setAttestation(Map.of("0", "00".repeat(32), "7", "00".repeat(32)));
-        CliRun provide = esi(owner, List.of("node", "provide", node, "--timeout", FLOW.toSeconds() + "s"));
+        CliRun provide = bed.esi(owner, List.of("node", "provide", node, "--timeout", FLOW.toSeconds() + "s"));
         assertThat(provide.code()).as(provide.out() + provide.err()).isNotZero();
         JsonNode n = c.get("/baremetal/v1/nodes/" + node, owner).expect(200).json();
         assertThat(n.path("provision_state").asText()).as(n.toString() + "\n" + vm.diagnostics()).isEqualTo("clean failed");
@@ -200,11 +143,11 @@ class AgentLifecycleVirtualMachineTest {
         TestClient c = server.client();
         setAttestation(measured);
         c.delete("/baremetal/v1/nodes/" + node + "/maintenance", owner).expect(202);
-        ok(owner, "node", "manage", node, "--timeout", "60s");
+        bed.ok(owner, "node", "manage", node, "--timeout", "60s");
         c.put("/baremetal/v1/nodes/" + node + "/states/provision", owner, Map.of("target", "provide")).expect(202);
 
         // While the agent cleans: it has looked itself up and heartbeated; nobody else gets its token or its place.
-        JsonNode during = awaitNode(n -> n.path("driver_internal_info").path("agent_url").isTextual(), "the agent's first heartbeat");
+        JsonNode during = bed.awaitNode(n -> n.path("driver_internal_info").path("agent_url").isTextual(), "the agent's first heartbeat");
         String agentUrl = during.path("driver_internal_info").path("agent_url").asText();
         assertThat(agentUrl).isEqualTo(vm.agentUrl());
         Map<String, String> v = Map.of("X-OpenStack-Ironic-API-Version", "1.68");
@@ -233,7 +176,7 @@ class AgentLifecycleVirtualMachineTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(noToken.statusCode()).isEqualTo(401);
 
-        JsonNode done = awaitNode(n -> !java.util.Set.of("cleaning", "clean wait").contains(n.path("provision_state").asText()), "the end of cleaning");
+        JsonNode done = bed.awaitNode(n -> !java.util.Set.of("cleaning", "clean wait").contains(n.path("provision_state").asText()), "the end of cleaning");
         assertThat(done.path("provision_state").asText()).as(done.path("last_error").asText() + "\n" + vm.diagnostics())
                 .isEqualTo("available");
         assertThat(done.path("maintenance").asBoolean()).isFalse();
@@ -250,11 +193,11 @@ class AgentLifecycleVirtualMachineTest {
         lease = c.post("/lease/v1/offers/" + offer + "/claim", lessee,
                 Map.of("start_time", start.toString(), "end_time", start.plus(Duration.ofHours(1)).toString())).expect(201)
                 .json().path("uuid").asText();
-        awaitLease(lease, "active", Duration.ofSeconds(30));
+        bed.awaitLease(lease, "active", Duration.ofSeconds(30));
 
-        served.put("/images/bad.raw", wholeDiskImage());
+        bed.served.put("/images/bad.raw", wholeDiskImage());
         Path key = Files.writeString(dir.resolve("id.pub"), SSH_KEY + "\n");
-        CliRun r = esi(lessee, List.of("node", "deploy", node, "--image", imageUrl("bad.raw"), "--checksum", "sha256:" + "0".repeat(64),
+        CliRun r = bed.esi(lessee, List.of("node", "deploy", node, "--image", bed.imageUrl("bad.raw"), "--checksum", "sha256:" + "0".repeat(64),
                 "--ssh-key", key.toString(), "--timeout", FLOW.toSeconds() + "s"));
         assertThat(r.code()).as(r.out() + r.err()).isNotZero();
         JsonNode n = c.get("/baremetal/v1/nodes/" + node, owner).expect(200).json();
@@ -269,10 +212,10 @@ class AgentLifecycleVirtualMachineTest {
     void theLesseeDeploysAnImageWithItsSshKeyAndUserData() throws Exception {
         TestClient c = server.client();
         byte[] image = wholeDiskImage();
-        served.put("/images/good.raw", image);
+        bed.served.put("/images/good.raw", image);
         Path key = Files.writeString(dir.resolve("id.pub"), SSH_KEY + "\n");
         Path userData = Files.writeString(dir.resolve("user-data"), USER_DATA);
-        ok(lessee, "node", "deploy", node, "--image", imageUrl("good.raw"), "--checksum", "sha256:" + sha256(image),
+        bed.ok(lessee, "node", "deploy", node, "--image", bed.imageUrl("good.raw"), "--checksum", "sha256:" + sha256(image),
                 "--ssh-key", key.toString(), "--user-data", userData.toString(), "--timeout", FLOW.toSeconds() + "s");
         assertThat(c.get("/baremetal/v1/nodes/" + node, lessee).expect(200).json().path("provision_state").asText()).isEqualTo("active");
         // The image, outside the partition table the agent extended, is on the disk byte for byte.
@@ -301,7 +244,7 @@ class AgentLifecycleVirtualMachineTest {
         Instant ended = Instant.now();
         server.server().scheduler().wake();
         List<String> states = new ArrayList<>();
-        JsonNode n = awaitNode(x -> {
+        JsonNode n = bed.awaitNode(x -> {
             String s = x.path("provision_state").asText();
             if (states.isEmpty() || !states.get(states.size() - 1).equals(s)) {
                 states.add(s);
@@ -316,7 +259,7 @@ class AgentLifecycleVirtualMachineTest {
         assertThat(countOf(rootDisk, IMAGE_TEXT)).isZero();
         assertThat(countOf(rootDisk, SSH_KEY.getBytes(StandardCharsets.US_ASCII))).isZero();
         assertThat(vm.running()).isFalse();
-        JsonNode l = awaitLease(lease, "expired", Duration.ofSeconds(30));
+        JsonNode l = bed.awaitLease(lease, "expired", Duration.ofSeconds(30));
         assertThat(n.path("lessee").isNull() || n.path("lessee").asText().isEmpty()).as(n.toString()).isTrue();
         System.out.printf("lease end -> node available: %.1f s (states %s, accelerator %s)%n", handback.toMillis() / 1000.0, states,
                 AgentVirtualMachine.usesKvm() ? "kvm" : "tcg");
@@ -324,15 +267,6 @@ class AgentLifecycleVirtualMachineTest {
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------
-
-    CliRun esi(String token, List<String> args) {
-        return CliRun.of(server.url(), dir.resolve("cli"), Map.of("ESI_TOKEN", token, "ESI_WAIT_INTERVAL_MS", "500"), args);
-    }
-
-    void ok(String token, String... args) {
-        CliRun r = esi(token, List.of(args));
-        assertThat(r.code()).as(String.join(" ", args) + ": " + r.out() + r.err() + "\n" + vm.diagnostics()).isZero();
-    }
 
     void setAttestation(Map<String, String> golden) {
         Map<String, Object> policy = Map.of("pcrs", List.of(0, 7), "golden", golden, "hash_algo", "sha256");
@@ -347,40 +281,6 @@ class AgentLifecycleVirtualMachineTest {
             m.put(x.group(1), x.group(2));
         }
         return m;
-    }
-
-    interface NodeCheck {
-        boolean ok(JsonNode node);
-    }
-
-    JsonNode awaitNode(NodeCheck check, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plus(FLOW);
-        JsonNode n;
-        do {
-            n = server.client().get("/baremetal/v1/nodes/" + node, owner).expect(200).json();
-            if (check.ok(n)) {
-                return n;
-            }
-            Thread.sleep(250);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("timed out waiting for " + what + ": " + n + "\n" + vm.diagnostics());
-    }
-
-    JsonNode awaitLease(String uuid, String status, Duration max) throws InterruptedException {
-        Instant deadline = Instant.now().plus(max);
-        JsonNode l;
-        do {
-            l = server.client().get("/lease/v1/leases/" + uuid, lessee).expect(200).json();
-            if (l.path("status").asText().equals(status)) {
-                return l;
-            }
-            Thread.sleep(200);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("lease " + uuid + " did not reach " + status + ": " + l);
-    }
-
-    String imageUrl(String name) {
-        return "http://10.0.2.2:" + images.getAddress().getPort() + "/images/" + name;
     }
 
     /** A sparse disk file with the pattern in the given regions. */

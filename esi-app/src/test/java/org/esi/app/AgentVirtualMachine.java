@@ -235,6 +235,11 @@ final class AgentVirtualMachine implements AutoCloseable {
 
     /** The programs this test needs: missing ones fail it in CI (CI=true), elsewhere they skip it. */
     static void requireTools(boolean tpm) {
+        requireTools(tpm, Map.of());
+    }
+
+    /** As {@link #requireTools(boolean)}, with more Debian packages (name to whether it is missing) the test needs. */
+    static void requireTools(boolean tpm, Map<String, Boolean> more) {
         Map<String, Boolean> missing = new LinkedHashMap<>();
         missing.put("qemu-system-x86", onPath("qemu-system-x86_64").isEmpty());
         missing.put("ipxe-qemu", !Files.exists(Path.of("/usr/lib/ipxe/qemu/efi-virtio.rom")));
@@ -243,6 +248,7 @@ final class AgentVirtualMachine implements AutoCloseable {
         missing.put("apt", onPath("apt-get").isEmpty() || onPath("dpkg-deb").isEmpty());
         missing.put("ipmitool", onPath("ipmitool").isEmpty());
         missing.put("python3-pyghmi", !Files.exists(Path.of("/usr/lib/python3/dist-packages/pyghmi/ipmi/bmc.py")));
+        missing.putAll(more);
         List<String> packages = missing.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
         if (packages.isEmpty()) {
             return;

@@ -80,7 +80,21 @@ public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
 
     @Override
     public void heartbeat(UUID node) {
-        executor.submit(() -> reserved(node, this::advance));
+        executor.submit(() -> {
+            // A beat that lands while another beat's work holds the node is dropped by reserved(); the agent beats
+            // once when an async step ends and then not for a long while, so such a beat would leave the flow
+            // waiting. The holder looks again if a beat was recorded after its work began (on any instance).
+            for (int round = 0; round < 5; round++) {
+                Instant began = clock.instant();
+                if (!reserved(node, this::advance)) {
+                    return;
+                }
+                Optional<Instant> last = store.session(node).map(AgentSession::lastHeartbeat);
+                if (last.isEmpty() || !last.get().isAfter(began)) {
+                    return;
+                }
+            }
+        });
     }
 
     @Override
@@ -92,9 +106,10 @@ public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
         void run(Node node) throws Exception;
     }
 
-    private void reserved(UUID uuid, Work work) {
+    /** Runs {@code work} holding the node's reservation; false when another worker holds it. */
+    private boolean reserved(UUID uuid, Work work) {
         if (!reserve(uuid)) {
-            return; // another worker drives this node now; the next heartbeat comes back here
+            return false; // another worker drives this node now; it looks again for beats that came meanwhile
         }
         try {
             Optional<Node> n = nodes.store().node(uuid);
@@ -106,6 +121,7 @@ public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
         } finally {
             release(uuid);
         }
+        return true;
     }
 
     private boolean reserve(UUID uuid) {

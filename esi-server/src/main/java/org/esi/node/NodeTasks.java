@@ -344,12 +344,16 @@ public final class NodeTasks implements AutoCloseable {
             pxe.revoke(uuid);
         }
         Instant now = clock.instant();
+        // The stable state and the end of this instance's reservation in one statement: a client that sees the
+        // node manageable (or available, active...) may ask for the next step at once, without a 409 "locked".
         store.jdbi().useHandle(h -> h.createUpdate("""
                         update node set provision_state = :s, target_provision_state = null, last_error = :err,
-                          power_state = coalesce(:power, power_state), provision_updated_at = :now, updated_at = :now
+                          power_state = coalesce(:power, power_state), provision_updated_at = :now, updated_at = :now,
+                          reservation = case when reservation = :me then null else reservation end,
+                          reservation_expires = case when reservation = :me then null else reservation_expires end
                         where uuid = :u""")
                 .bind("s", state).bind("err", error).bind("power", power == null ? null : power.ironicName())
-                .bind("now", NodeStore.utc(now)).bind("u", uuid).execute());
+                .bind("me", instanceId).bind("now", NodeStore.utc(now)).bind("u", uuid).execute());
     }
 
     /** Reads every idle node's power state and records out-of-band changes as events. */

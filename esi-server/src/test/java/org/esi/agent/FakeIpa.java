@@ -209,7 +209,8 @@ final class FakeIpa implements AutoCloseable {
             Thread.ofVirtual().start(() -> {
                 run(name, params, result);
                 try {
-                    Thread.sleep(20);
+                    // At once, as IPA does: the beat may well land while the service still handles the one that
+                    // started this command, and must not be lost then.
                     heartbeat(token); // IPA forces a beat when an async command ends
                 } catch (Exception ignored) {
                     // the service may be gone at the end of a test
