@@ -216,6 +216,14 @@ final class PoolCommands extends Group {
     @Option(names = "--label", paramLabel = "<key=value>", description = "Label of the pool (repeatable)")
     List<String> labels;
 
+    @Option(names = "--openshift-offline-token-file", paramLabel = "<file>",
+        description = "With an \"openshift\" object in --file: the Red Hat offline token, read from this file (never put it in the JSON)")
+    Path offlineTokenFile;
+
+    @Option(names = "--openshift-pull-secret-file", paramLabel = "<file>",
+        description = "With an \"openshift\" object in --file: the pull secret, read from this file")
+    Path pullSecretFile;
+
     Create(Context ctx) {
       super(ctx);
     }
@@ -233,7 +241,14 @@ final class PoolCommands extends Group {
       if (desired != null) {
         body.put("desired_size", desired);
       }
-      body.set("deploy", deploy(body.get("deploy")));
+      if (body.has("openshift")) {
+        openshift(body);
+      } else {
+        if (offlineTokenFile != null || pullSecretFile != null) {
+          throw usage("--openshift-offline-token-file and --openshift-pull-secret-file need an \"openshift\" object in --file");
+        }
+        body.set("deploy", deploy(body.get("deploy")));
+      }
       if (networks != null) {
         body.set("networks", networks(networks));
       }
@@ -251,6 +266,24 @@ final class PoolCommands extends Group {
     private void require(JsonNode body, String key, String option) {
       if (!body.hasNonNull(key)) {
         throw usage("missing " + option + (file == null ? "" : " (or \"" + key + "\" in " + file + ")"));
+      }
+    }
+
+    /** An OpenShift pool boots the Assisted Installer's discovery ISO: no deploy of its own; secrets come from files. */
+    private void openshift(ObjectNode body) {
+      if (!body.get("openshift").isObject()) {
+        throw usage("\"openshift\" in " + file + " must be an object");
+      }
+      if (imageUrl != null || bootIsoUrl != null || imageChecksum != null || userDataFile != null || sshKeyFiles != null
+          || body.has("deploy")) {
+        throw usage("an openshift pool boots the Assisted Installer's discovery ISO; leave out the deploy and its options");
+      }
+      ObjectNode os = (ObjectNode) body.get("openshift");
+      if (offlineTokenFile != null) {
+        os.put("offline_token", TextFiles.read(offlineTokenFile, "offline token").strip());
+      }
+      if (pullSecretFile != null) {
+        os.put("pull_secret", TextFiles.read(pullSecretFile, "pull secret").strip());
       }
     }
 

@@ -65,6 +65,35 @@ class PoolCommandsTest {
   }
 
   @Test
+  void anOpenShiftPoolTakesItsSecretsFromFilesAndNoDeploy() throws Exception {
+    Path file = Files.writeString(dir.resolve("ocp.json"), """
+        {"name": "ocp", "resource_class": "rc", "max_size": 3, "desired_size": 3,
+         "openshift": {"api_url": "https://192.0.2.30/api/assisted-install", "name": "c1", "openshift_version": "4.17",
+                       "base_dns_domain": "example.org"}}
+        """);
+    Path token = Files.writeString(dir.resolve("offline-token"), "offline-token-value\n");
+    Path pull = Files.writeString(dir.resolve("pull-secret.json"), "{\"auths\": {}}\n");
+    try (RecordingServer s = new RecordingServer()) {
+      s.on("POST", "/cluster/v1/pools", 201, POOL);
+      CliRun cli = new CliRun(dir).url(s.url());
+      CliRun.Result r = cli.run("pool", "create", "--file", file.toString(), "--openshift-offline-token-file", token.toString(),
+          "--openshift-pull-secret-file", pull.toString());
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(sent(s, "POST", "/cluster/v1/pools")).isEqualTo(JSON.readTree("""
+          {"name": "ocp", "resource_class": "rc", "max_size": 3, "desired_size": 3,
+           "openshift": {"api_url": "https://192.0.2.30/api/assisted-install", "name": "c1", "openshift_version": "4.17",
+                         "base_dns_domain": "example.org", "offline_token": "offline-token-value", "pull_secret": "{\\"auths\\": {}}"}}
+          """));
+      assertThat(r.out() + r.err()).doesNotContain("offline-token-value");
+      // No deploy of its own, and the secret files only with an openshift pool.
+      assertThat(cli.run("pool", "create", "--file", file.toString(), "--image-url", "http://x/a.raw").err())
+          .contains("discovery ISO");
+      assertThat(cli.run("pool", "create", "p", "--resource-class", "c", "--max", "1", "--image-url", "http://x/a.raw",
+          "--openshift-offline-token-file", token.toString()).err()).contains("need an \"openshift\" object");
+    }
+  }
+
+  @Test
   void badCreatesSendNothing() throws Exception {
     Path notObject = Files.writeString(dir.resolve("list.json"), "[1]");
     Path priv = Files.writeString(dir.resolve("id"), "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n");
