@@ -4,6 +4,8 @@ package org.esi.http;
 public enum ErrorKind {
     USER_ERROR(400, "Bad Request"),
     UNAUTHORIZED(401, "Unauthorized"),
+    /** The market: a balance that cannot cover what was asked. */
+    PAYMENT_REQUIRED(402, "Payment Required"),
     FORBIDDEN(403, "Forbidden"),
     NOT_FOUND(404, "Not Found"),
     METHOD_NOT_ALLOWED(405, "Method Not Allowed"),

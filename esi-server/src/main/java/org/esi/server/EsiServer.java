@@ -149,6 +149,7 @@ public final class EsiServer implements AutoCloseable {
         rules.putAll(org.esi.console.ConsoleRules.defaults());
         rules.putAll(org.esi.audit.AuditRules.defaults());
         rules.putAll(org.esi.cluster.ClusterRules.defaults());
+        rules.putAll(org.esi.market.MarketRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -250,6 +251,8 @@ public final class EsiServer implements AutoCloseable {
                     config.leaseDefaultLength(), config.leaseMaxLength());
             new LeaseRoutes(leases, baseUrl, clock).register(api);
             new LeasingNodeRoutes(leases, baseUrl, clock).register(api);
+            new org.esi.market.MarketRoutes(new org.esi.market.MarketService(new org.esi.market.MarketStore(database.jdbi()), clock, 0),
+                    identity, baseUrl).register(api);
             new EventRoutes(events, baseUrl, p -> identity.findProject(p).map(org.esi.identity.Project::id),
                     LeaseTimes::parse, LeaseTimes::format).register(api);
             scheduler = new LifecycleScheduler(leaseStore, lifecycle, clock, 4, database::dedicatedConnection);

@@ -1,0 +1,18 @@
+package org.esi.market;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Default rules of the market API: the admin grants and sees every account; a project sees and spends its own. */
+public final class MarketRules {
+    private MarketRules() {}
+
+    public static Map<String, String> defaults() {
+        Map<String, String> r = new LinkedHashMap<>();
+        r.put("esi:market:account:list", "rule:admin_api or role:owner or role:lessee or role:member");
+        r.put("esi:market:account:get", "rule:admin_api or project_id:%(account.project_id)s");
+        r.put("esi:market:grant:create", "rule:admin_api");
+        r.put("esi:market:transfer:create", "rule:admin_api or role:owner or role:lessee");
+        return r;
+    }
+}

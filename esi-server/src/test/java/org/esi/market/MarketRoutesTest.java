@@ -1,0 +1,162 @@
+package org.esi.market;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.esi.testing.TestClient;
+import org.esi.testing.TestingEsiServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class MarketRoutesTest {
+    private static TestingEsiServer server;
+    private static TestingEsiServer second;
+    private static TestClient http;
+    private static String admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestingEsiServer.start();
+        second = TestingEsiServer.sharing(server, Clock.systemUTC());
+        http = server.client();
+        admin = server.adminToken();
+    }
+
+    @AfterAll
+    static void stop() {
+        second.close();
+        server.close();
+    }
+
+    @Test
+    void grantsAndTransfersMoveCreditsAndShowInTheAccountAndItsEntries() {
+        String a = server.createProject("market-a", null);
+        String b = server.createProject("market-b", null);
+        String aToken = server.userToken("market-a-user", a, "lessee");
+        String bToken = server.userToken("market-b-user", b, "lessee");
+        JsonNode zero = http.get("/market/v1/accounts/" + a, aToken).expect(200).json();
+        assertThat(zero.path("balance").asText()).isEqualTo("0");
+
+        JsonNode grant = http.post("/market/v1/accounts/market-a/grants", admin, Map.of("amount", "12.5", "memo", "welcome")).expect(201).json();
+        assertThat(grant.path("kind").asText()).isEqualTo("grant");
+        assertThat(grant.path("amount").asText()).isEqualTo("12.5");
+        assertThat(grant.path("balance_after").asText()).isEqualTo("12.5");
+        assertThat(grant.path("counterparty").asText()).isEqualTo("mint");
+
+        JsonNode t = http.post("/market/v1/transfers", aToken, Map.of("to", "market-b", "amount", 2.25, "memo", "thanks")).expect(201).json();
+        assertThat(t.path("amount").asText()).isEqualTo("-2.25");
+        assertThat(t.path("balance_after").asText()).isEqualTo("10.25");
+        assertThat(t.path("counterparty").asText()).isEqualTo(b);
+
+        JsonNode acct = http.get("/market/v1/accounts/" + b, bToken).expect(200).json();
+        assertThat(acct.path("project").asText()).isEqualTo("market-b");
+        assertThat(acct.path("balance").asText()).isEqualTo("2.25");
+        assertThat(acct.path("available").asText()).isEqualTo("2.25");
+        assertThat(acct.path("held").asText()).isEqualTo("0");
+
+        JsonNode entries = http.get("/market/v1/accounts/" + a + "/entries", aToken).expect(200).json().path("entries");
+        assertThat(entries).hasSize(2);
+        assertThat(entries.get(0).path("kind").asText()).isEqualTo("transfer");
+        assertThat(entries.get(1).path("kind").asText()).isEqualTo("grant");
+        JsonNode page = http.get("/market/v1/accounts/" + a + "/entries?limit=1", aToken).expect(200).json();
+        assertThat(page.path("entries")).hasSize(1);
+        assertThat(page.path("next").asText()).contains("marker=");
+        assertThat(http.get("/market/v1/accounts/" + a + "/entries?kind=grant", aToken).expect(200).json().path("entries")).hasSize(1);
+
+        // Others' accounts are not even visible; only the admin grants; the own list is one account.
+        http.get("/market/v1/accounts/" + a, bToken).expect(404);
+        http.get("/market/v1/accounts/" + a + "/entries", bToken).expect(404);
+        http.post("/market/v1/accounts/" + b + "/grants", bToken, Map.of("amount", "1")).expect(403);
+        assertThat(http.get("/market/v1/accounts", bToken).expect(200).json().path("accounts")).hasSize(1);
+        assertThat(http.get("/market/v1/accounts", admin).expect(200).json().path("accounts").size()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void refusalsAreClientErrorsThatChangeNothing() {
+        String c = server.createProject("market-c", null);
+        String cToken = server.userToken("market-c-user", c, "lessee");
+        http.post("/market/v1/accounts/" + c + "/grants", admin, Map.of("amount", "5")).expect(201);
+        TestClient.Response broke = http.post("/market/v1/transfers", cToken, Map.of("to", "admin", "amount", "5.0001")).expect(402);
+        assertThat(broke.json().path("faultstring").asText()).isEqualTo("insufficient credits: amount 5.0001, available 5");
+        http.post("/market/v1/transfers", cToken, Map.of("to", c, "amount", "1")).expect(400);
+        http.post("/market/v1/transfers", cToken, Map.of("to", "no-such-project", "amount", "1")).expect(404);
+        for (Object bad : List.of("0", "-1", "1.00001", "1e3", "abc", "", 0, -2, 1.00001, true)) {
+            http.post("/market/v1/transfers", cToken, Map.of("to", "admin", "amount", bad)).expect(400);
+        }
+        http.post("/market/v1/accounts/" + c + "/grants", admin, Map.of("amount", "1", "memo", "m".repeat(1025))).expect(400);
+        http.post("/market/v1/accounts/no-such-project/grants", admin, Map.of("amount", "1")).expect(404);
+        assertThat(http.get("/market/v1/accounts/" + c, cToken).expect(200).json().path("balance").asText()).isEqualTo("5");
+        assertThat(http.get("/market/v1/accounts/" + c + "/entries", cToken).expect(200).json().path("entries")).hasSize(1);
+    }
+
+    @Test
+    void theSameKeyReplaysTheFirstAnswerAndADifferentBodyIs422() {
+        String d = server.createProject("market-d", null);
+        String dToken = server.userToken("market-d-user", d, "lessee");
+        Map<String, String> key = Map.of("Idempotency-Key", "grant-d-1");
+        TestClient.Response first = http.send("POST", "/market/v1/accounts/" + d + "/grants", admin, Map.of("amount", "7"), key).expect(201);
+        TestClient.Response again = second.client().send("POST", "/market/v1/accounts/" + d + "/grants", admin, Map.of("amount", "7"), key)
+                .expect(201);
+        assertThat(again.json()).isEqualTo(first.json());
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        http.send("POST", "/market/v1/accounts/" + d + "/grants", admin, Map.of("amount", "8"), key).expect(422);
+        assertThat(http.get("/market/v1/accounts/" + d, dToken).expect(200).json().path("balance").asText()).isEqualTo("7");
+
+        Map<String, String> tkey = Map.of("Idempotency-Key", "transfer-d-1");
+        TestClient.Response t1 = http.send("POST", "/market/v1/transfers", dToken, Map.of("to", "admin", "amount", "3"), tkey).expect(201);
+        TestClient.Response t2 = http.send("POST", "/market/v1/transfers", dToken, Map.of("to", "admin", "amount", "3"), tkey).expect(201);
+        assertThat(t2.json()).isEqualTo(t1.json());
+        http.send("POST", "/market/v1/transfers", dToken, Map.of("to", "admin", "amount", "3", "memo", "x"), tkey).expect(422);
+        assertThat(http.get("/market/v1/accounts/" + d, dToken).expect(200).json().path("balance").asText()).isEqualTo("4");
+        assertThat(http.get("/market/v1/accounts/" + d + "/entries", dToken).expect(200).json().path("entries")).hasSize(2);
+    }
+
+    @Test
+    void concurrentSpendsOnTwoInstancesThatExceedTheBalanceSucceedExactlyAsFarAsItGoes() throws Exception {
+        String e = server.createProject("market-e", null);
+        String f = server.createProject("market-f", null);
+        String eToken = server.userToken("market-e-user", e, "lessee");
+        http.post("/market/v1/accounts/" + e + "/grants", admin, Map.of("amount", "10")).expect(201);
+        int spends = 32;
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(spends);
+        List<Future<TestClient.Response>> answers = new ArrayList<>();
+        try {
+            for (int i = 0; i < spends; i++) {
+                TestClient client = (i % 2 == 0 ? server : second).client();
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return client.post("/market/v1/transfers", eToken, Map.of("to", f, "amount", "0.75"));
+                }));
+            }
+            go.countDown();
+            int ok = 0;
+            int refused = 0;
+            for (Future<TestClient.Response> a : answers) {
+                int status = a.get().status();
+                if (status == 201) {
+                    ok++;
+                } else if (status == 402) {
+                    refused++;
+                } else {
+                    throw new AssertionError("unexpected " + status + " " + a.get().body());
+                }
+            }
+            assertThat(ok).isEqualTo(13); // 13 × 0.75 = 9.75 of 10
+            assertThat(refused).isEqualTo(spends - 13);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(http.get("/market/v1/accounts/" + e, admin).expect(200).json().path("balance").asText()).isEqualTo("0.25");
+        assertThat(http.get("/market/v1/accounts/" + f, admin).expect(200).json().path("balance").asText()).isEqualTo("9.75");
+    }
+}
