@@ -147,6 +147,9 @@ class RouteBadInputTest {
         // The sample pool has no openshift option, so the secrets' change is refused too: fuzzed, never applied.
         VALID.put("PATCH /cluster/v1/pools/{id}", Map.of("max_size", 3, "renew_before", "PT2H", "labels", Map.of("k", "w"),
                 "openshift", Map.of("offline_token", "never-used-offline-token", "pull_secret", "{\"auths\":{}}")));
+        // Amounts as JSON numbers: the fuzzer's mistyped string is a number, which the market accepts as an amount.
+        VALID.put("POST /market/v1/accounts/{project}/grants", Map.of("amount", 1, "memo", "never-granted"));
+        VALID.put("POST /market/v1/transfers", Map.of("to", "bad-input-project", "amount", 1, "memo", "never-sent"));
         VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
 
@@ -766,7 +769,8 @@ class RouteBadInputTest {
         return snapshotOf(List.of("project", "esi_user", "role_assignment", "token", "node", "port", "booking", "offer", "lease",
                 "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
                 "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip",
-                "pool", "pool_member", "pool_scale", "pool_openshift"));
+                "pool", "pool_member", "pool_scale", "pool_openshift",
+                "market_account", "market_transaction", "market_entry", "market_hold", "idempotency_key"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {
