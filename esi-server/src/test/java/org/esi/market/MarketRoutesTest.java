@@ -121,6 +121,27 @@ class MarketRoutesTest {
     }
 
     @Test
+    void aKeyWhoseFirstRequestIsStillRunningIs409AndNothingChanges() throws Exception {
+        String g = server.createProject("market-g", null);
+        String gToken = server.userToken("market-g-user", g, "lessee");
+        http.post("/market/v1/accounts/" + g + "/grants", admin, Map.of("amount", "5")).expect(201);
+        Map<String, String> key = Map.of("Idempotency-Key", "in-flight-1");
+        // Another instance's request with this key, caught mid-transaction: it holds the key's lock.
+        try (var h = second.server().database().jdbi().open()) {
+            h.begin();
+            h.createQuery("select pg_advisory_xact_lock(hashtextextended(:k, 1))").bind("k", g + "\n" + "in-flight-1")
+                    .mapTo(String.class).one();
+            TestClient.Response busy = http.send("POST", "/market/v1/transfers", gToken, Map.of("to", "admin", "amount", "1"), key);
+            assertThat(busy.status()).isEqualTo(409);
+            assertThat(busy.json().path("faultstring").asText()).contains("still being processed");
+            h.rollback();
+        }
+        assertThat(http.get("/market/v1/accounts/" + g, gToken).expect(200).json().path("balance").asText()).isEqualTo("5");
+        http.send("POST", "/market/v1/transfers", gToken, Map.of("to", "admin", "amount", "1"), key).expect(201);
+        assertThat(http.get("/market/v1/accounts/" + g, gToken).expect(200).json().path("balance").asText()).isEqualTo("4");
+    }
+
+    @Test
     void concurrentSpendsOnTwoInstancesThatExceedTheBalanceSucceedExactlyAsFarAsItGoes() throws Exception {
         String e = server.createProject("market-e", null);
         String f = server.createProject("market-f", null);
