@@ -22,6 +22,8 @@ import org.jdbi.v3.core.Handle;
  * out of it, the rest back), voided (all back, a refund) or expired (all back, when their time ran out).
  */
 public final class MarketService {
+    /** Holds one {@link #expireDue} call ends at the most. */
+    static final int EXPIRE_BATCH = 1000;
     private final MarketStore store;
     private final Clock clock;
     /** market.fee-percent as basis points (1/100 of a percent) of each posted hold, to the operator account. */
@@ -149,7 +151,7 @@ public final class MarketService {
     /** Ends every held hold whose time ran out, each in its own transaction; answers how many this call ended. */
     public int expireDue() {
         int n = 0;
-        for (UUID id : store.dueHolds(now(), 1000)) {
+        for (UUID id : store.dueHolds(now(), EXPIRE_BATCH)) {
             try {
                 Hold h = store.jdbi().inTransaction(handle -> giveBack(handle, id, HoldStatus.EXPIRED));
                 if (h.status() == HoldStatus.EXPIRED) {

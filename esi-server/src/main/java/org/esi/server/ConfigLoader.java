@@ -57,6 +57,7 @@ public final class ConfigLoader {
         DEFAULTS.put("console.gateway-port", "0");
         DEFAULTS.put("boot.chain-from", "");
         DEFAULTS.put("audit.retention", "P365D");
+        DEFAULTS.put("market.fee-percent", "0");
         // The cluster autoscaler's externalgrpc listener: off unless autoscaler.port is set.
         DEFAULTS.put("autoscaler.port", "");
         DEFAULTS.put("autoscaler.listen-address", "");
@@ -167,7 +168,8 @@ public final class ConfigLoader {
                         : java.util.OptionalInt.of(intIn(v, "console.gateway-port", 0, 65535)),
                 bootChainFrom(v.get("boot.chain-from")),
                 positive(v, "audit.retention"),
-                autoscaler(v));
+                autoscaler(v),
+                feeBasisPoints(v.get("market.fee-percent")));
     }
 
     private static final java.util.List<String> AUTOSCALER_REQUIRED =
@@ -264,6 +266,19 @@ public final class ConfigLoader {
     private static Optional<String> opt(Map<String, String> v, String key) {
         String value = v.get(key);
         return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    /** A percentage 0 to 100 with at most 2 fractional digits ("2.5"), as basis points. */
+    static int feeBasisPoints(String text) {
+        try {
+            java.math.BigDecimal d = new java.math.BigDecimal(text.trim());
+            if (d.signum() < 0 || d.compareTo(java.math.BigDecimal.valueOf(100)) > 0 || d.stripTrailingZeros().scale() > 2) {
+                throw new NumberFormatException();
+            }
+            return d.movePointRight(2).intValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ConfigException("market.fee-percent must be a percentage from 0 to 100 with at most 2 decimals, got '" + text + "'");
+        }
     }
 
     private static int intIn(Map<String, String> v, String key, int min, int max) {

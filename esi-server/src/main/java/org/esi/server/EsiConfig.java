@@ -34,7 +34,9 @@ public record EsiConfig(
         org.esi.node.BootChainNetworks bootChainFrom,
         Duration auditRetention,
         /* The cluster autoscaler's externalgrpc listener, when autoscaler.port is set. */
-        Optional<org.esi.cluster.autoscaler.AutoscalerSettings> autoscaler) {
+        Optional<org.esi.cluster.autoscaler.AutoscalerSettings> autoscaler,
+        /* market.fee-percent in basis points (1/100 of a percent): the operator's share of each settled hold. */
+        int marketFeeBasisPoints) {
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();

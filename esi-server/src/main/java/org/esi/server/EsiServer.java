@@ -93,6 +93,7 @@ public final class EsiServer implements AutoCloseable {
     private final Notifier notifier;
     private final org.esi.console.ConsoleGateway consoleGateway;
     private org.esi.audit.AuditLoop auditLoop;
+    private org.esi.market.HoldExpiry holdExpiry;
     private org.esi.cluster.PoolReconciler poolReconciler;
     /** The cluster autoscaler's externalgrpc listener, when autoscaler.port is set. */
     private org.esi.cluster.autoscaler.AutoscalerServer autoscaler;
@@ -168,6 +169,7 @@ public final class EsiServer implements AutoCloseable {
         Notifier notifier = null;
         org.esi.console.ConsoleGateway consoleGateway = null;
         org.esi.audit.AuditLoop auditLoop = null;
+        org.esi.market.HoldExpiry holdExpiry = null;
         org.esi.cluster.PoolReconciler poolReconciler = null;
         org.esi.cluster.autoscaler.AutoscalerServer autoscaler = null;
         try {
@@ -251,8 +253,10 @@ public final class EsiServer implements AutoCloseable {
                     config.leaseDefaultLength(), config.leaseMaxLength());
             new LeaseRoutes(leases, baseUrl, clock).register(api);
             new LeasingNodeRoutes(leases, baseUrl, clock).register(api);
-            new org.esi.market.MarketRoutes(new org.esi.market.MarketService(new org.esi.market.MarketStore(database.jdbi()), clock, 0),
-                    identity, baseUrl).register(api);
+            var market = new org.esi.market.MarketService(new org.esi.market.MarketStore(database.jdbi()), clock,
+                    config.marketFeeBasisPoints());
+            new org.esi.market.MarketRoutes(market, identity, baseUrl).register(api);
+            holdExpiry = new org.esi.market.HoldExpiry(market, clock);
             new EventRoutes(events, baseUrl, p -> identity.findProject(p).map(org.esi.identity.Project::id),
                     LeaseTimes::parse, LeaseTimes::format).register(api);
             scheduler = new LifecycleScheduler(leaseStore, lifecycle, clock, 4, database::dedicatedConnection);
@@ -282,9 +286,11 @@ public final class EsiServer implements AutoCloseable {
             notifier.start();
             auditLoop.start();
             poolReconciler.start();
+            holdExpiry.start();
             EsiServer started = new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler,
                     leases, nodeTasks, tuning.fakeHardware(), notifier, consoleGateway);
             started.auditLoop = auditLoop;
+            started.holdExpiry = holdExpiry;
             started.poolReconciler = poolReconciler;
             started.autoscaler = autoscaler;
             return started;
@@ -303,6 +309,9 @@ public final class EsiServer implements AutoCloseable {
             }
             if (auditLoop != null) {
                 auditLoop.close();
+            }
+            if (holdExpiry != null) {
+                holdExpiry.close();
             }
             if (poolReconciler != null) {
                 poolReconciler.close();
@@ -406,6 +415,7 @@ public final class EsiServer implements AutoCloseable {
             autoscaler.close();
         }
         poolReconciler.close();
+        holdExpiry.close();
         auditLoop.close();
         scheduler.close();
         nodeTasks.close();

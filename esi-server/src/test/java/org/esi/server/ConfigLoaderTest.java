@@ -39,6 +39,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theMarketFeeIsAPercentageOfAtMostTwoDecimals() {
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of()).marketFeeBasisPoints()).isZero();
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("ESI_MARKET_FEE_PERCENT", "2.5")).marketFeeBasisPoints()).isEqualTo(250);
+        for (String bad : java.util.List.of("-1", "100.01", "0.001", "two", "")) {
+            assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("ESI_MARKET_FEE_PERCENT", bad)))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("market.fee-percent");
+        }
+    }
+
+    @Test
     void environmentOverridesTheFile() throws Exception {
         Path file = Files.writeString(dir.resolve("esi.properties"), "listen.port=8000\ntoken.lifetime=PT1H\nlease.max-length=30d\n");
         EsiConfig c = ConfigLoader.load(Optional.of(file), Map.of("ESI_LISTEN_PORT", "9000"));
