@@ -25,7 +25,7 @@ create table market_transaction (
 );
 
 create table market_entry (
-    id              bigint generated always as identity primary key,
+    id              bigserial primary key,
     transaction_id  uuid not null references market_transaction (id),
     account_id      text not null references market_account (id),
     kind            text not null check (kind in ('grant', 'hold', 'settle', 'refund', 'transfer', 'fee')),
