@@ -11,6 +11,7 @@ import org.esi.http.ApiException;
 import org.esi.http.ErrorKind;
 import org.esi.http.IdempotencyKeys;
 import org.esi.lease.LeaseTimes;
+import org.esi.persistence.SqlErrors;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -48,7 +49,7 @@ public final class MarketService {
     /** Mints {@code amount} into a project's account. */
     public Posted grant(String projectId, long amount, String memo, Optional<IdempotencyKeys.Key> key) {
         Instant now = now();
-        return store.jdbi().inTransaction(h -> {
+        return write(h -> {
             Optional<Posted> earlier = replay(h, key, projectId, now);
             if (earlier.isPresent()) {
                 return earlier.get();
@@ -69,7 +70,7 @@ public final class MarketService {
             throw ApiException.badRequest("A transfer needs two different projects; 'to' is the paying project itself");
         }
         Instant now = now();
-        return store.jdbi().inTransaction(h -> {
+        return write(h -> {
             Optional<Posted> earlier = replay(h, key, from, now);
             if (earlier.isPresent()) {
                 return earlier.get();
@@ -87,7 +88,7 @@ public final class MarketService {
 
     /** A hold in its own transaction. */
     public Hold hold(String payer, long amount, UUID lease, Instant expiresAt, String memo) {
-        return store.jdbi().inTransaction(h -> hold(h, payer, amount, lease, expiresAt, memo));
+        return write(h -> hold(h, payer, amount, lease, expiresAt, memo));
     }
 
     /**
@@ -112,7 +113,7 @@ public final class MarketService {
 
     /** Posts {@code amount} (0 to the hold's amount) of a hold to {@code payee}; the rest goes back to the payer. */
     public Hold post(UUID holdId, String payee, long amount) {
-        return store.jdbi().inTransaction(h -> post(h, holdId, payee, amount));
+        return write(h -> post(h, holdId, payee, amount));
     }
 
     public Hold post(Handle h, UUID holdId, String payee, long amount) {
@@ -141,7 +142,7 @@ public final class MarketService {
 
     /** Gives a hold's credits back to its payer (a refund). */
     public Hold voidHold(UUID holdId) {
-        return store.jdbi().inTransaction(h -> giveBack(h, holdId, HoldStatus.VOIDED));
+        return write(h -> giveBack(h, holdId, HoldStatus.VOIDED));
     }
 
     public Hold voidHold(Handle h, UUID holdId) {
@@ -153,7 +154,7 @@ public final class MarketService {
         int n = 0;
         for (UUID id : store.dueHolds(now(), EXPIRE_BATCH)) {
             try {
-                Hold h = store.jdbi().inTransaction(handle -> giveBack(handle, id, HoldStatus.EXPIRED));
+                Hold h = write(handle -> giveBack(handle, id, HoldStatus.EXPIRED));
                 if (h.status() == HoldStatus.EXPIRED) {
                     n++;
                 }
@@ -214,6 +215,25 @@ public final class MarketService {
         if (available < amount) {
             throw new ApiException(ErrorKind.PAYMENT_REQUIRED, "insufficient credits: " + what + " " + Money.format(amount)
                     + ", available " + Money.format(available));
+        }
+    }
+
+    /**
+     * One ledger transaction. What the database refuses although this class checked it (a balance past a bigint,
+     * a CHECK this class failed to foresee) is a client error with nothing changed, never a 500.
+     */
+    private <T> T write(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
+        try {
+            return store.jdbi().inTransaction(work);
+        } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+            String state = SqlErrors.sqlState(e).orElse("");
+            if (state.equals("22003")) {
+                throw ApiException.conflict("The amount would take an account past the largest balance the ledger holds; nothing was changed");
+            }
+            if (state.equals("23514")) {
+                throw new ApiException(ErrorKind.PAYMENT_REQUIRED, "insufficient credits: the ledger refused the change; nothing was changed");
+            }
+            throw e;
         }
     }
 

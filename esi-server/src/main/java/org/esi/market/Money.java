@@ -26,7 +26,11 @@ public final class Money {
         if (node.isTextual()) {
             text = node.textValue();
         } else if (node.isNumber()) {
-            text = node.isBigDecimal() || node.isFloatingPointNumber() ? node.decimalValue().toPlainString() : node.bigIntegerValue().toString();
+            try {
+                text = node.isBigDecimal() || node.isFloatingPointNumber() ? node.decimalValue().toPlainString() : node.bigIntegerValue().toString();
+            } catch (NumberFormatException | ArithmeticException e) { // e.g. 1e400, read as an infinite double
+                throw ApiException.badRequest("'" + field + "' must be a decimal number of credits, e.g. \"12.5\"");
+            }
         } else {
             throw ApiException.badRequest("Field '" + field + "' must be a decimal string of credits, e.g. \"12.5\"");
         }

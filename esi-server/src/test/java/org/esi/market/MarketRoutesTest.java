@@ -92,6 +92,7 @@ class MarketRoutesTest {
         for (Object bad : List.of("0", "-1", "1.00001", "1e3", "abc", "", 0, -2, 1.00001, true)) {
             http.post("/market/v1/transfers", cToken, Map.of("to", "admin", "amount", bad)).expect(400);
         }
+        http.send("POST", "/market/v1/transfers", cToken, "{\"to\": \"admin\", \"amount\": 1e400}", Map.of()).expect(400);
         http.post("/market/v1/accounts/" + c + "/grants", admin, Map.of("amount", "1", "memo", "m".repeat(1025))).expect(400);
         http.post("/market/v1/accounts/no-such-project/grants", admin, Map.of("amount", "1")).expect(404);
         assertThat(http.get("/market/v1/accounts/" + c, cToken).expect(200).json().path("balance").asText()).isEqualTo("5");
@@ -139,6 +140,36 @@ class MarketRoutesTest {
         assertThat(http.get("/market/v1/accounts/" + g, gToken).expect(200).json().path("balance").asText()).isEqualTo("5");
         http.send("POST", "/market/v1/transfers", gToken, Map.of("to", "admin", "amount", "1"), key).expect(201);
         assertThat(http.get("/market/v1/accounts/" + g, gToken).expect(200).json().path("balance").asText()).isEqualTo("4");
+    }
+
+    @Test
+    void aBalancePastWhatTheLedgerHoldsIsAClientErrorNotA500() {
+        String big = server.createProject("market-big", null);
+        long near = Long.MAX_VALUE - 10_000_000_000_000L; // room for the mint's other grants in this class
+        var jdbi = server.server().database().jdbi();
+        moveDirectly(jdbi, "mint", big, near);
+        try {
+            TestClient.Response r = http.post("/market/v1/accounts/" + big + "/grants", admin, Map.of("amount", "100000000000"));
+            assertThat(r.status()).isEqualTo(409);
+            assertThat(r.json().path("faultstring").asText()).contains("largest balance");
+            assertThat(http.get("/market/v1/accounts/" + big, admin).expect(200).json().path("balance").asText())
+                    .isEqualTo(Money.format(near));
+        } finally {
+            moveDirectly(jdbi, big, "mint", near); // a correction is a new, balancing transaction
+        }
+    }
+
+    private static void moveDirectly(org.jdbi.v3.core.Jdbi jdbi, String from, String to, long units) {
+        jdbi.useTransaction(h -> {
+            java.util.UUID tx = java.util.UUID.randomUUID();
+            h.execute("insert into market_account (id, kind, created_at) values (?, 'project', now()) on conflict do nothing",
+                    from.equals("mint") ? to : from);
+            h.execute("insert into market_transaction (id, kind, created_at) values (?, 'grant', now())", tx);
+            h.execute("insert into market_entry (transaction_id, account_id, kind, amount, counterparty, created_at) values (?, ?, 'grant', ?, ?, now())",
+                    tx, from, -units, to);
+            h.execute("insert into market_entry (transaction_id, account_id, kind, amount, counterparty, created_at) values (?, ?, 'grant', ?, ?, now())",
+                    tx, to, units, from);
+        });
     }
 
     @Test
