@@ -143,6 +143,49 @@ class MarketRoutesTest {
     }
 
     @Test
+    void transfersBothWaysAtOnceNeverDeadlock() throws Exception {
+        String x = server.createProject("market-x", null);
+        String y = server.createProject("market-y", null);
+        String xToken = server.userToken("market-x-user", x, "lessee");
+        String yToken = server.userToken("market-y-user", y, "lessee");
+        http.post("/market/v1/accounts/" + x + "/grants", admin, Map.of("amount", "100")).expect(201);
+        http.post("/market/v1/accounts/" + y + "/grants", admin, Map.of("amount", "100")).expect(201);
+        for (TestClient.Response r : race(32, i -> {
+            TestClient client = (i % 4 < 2 ? server : second).client();
+            boolean fromX = i % 2 == 0;
+            return () -> client.post("/market/v1/transfers", fromX ? xToken : yToken, Map.of("to", fromX ? y : x, "amount", "1"));
+        })) {
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+        }
+        assertThat(http.get("/market/v1/accounts/" + x, admin).expect(200).json().path("balance").asText()).isEqualTo("100");
+        assertThat(http.get("/market/v1/accounts/" + y, admin).expect(200).json().path("balance").asText()).isEqualTo("100");
+    }
+
+    @Test
+    void concurrentHoldsOnTwoInstancesTakeExactlyWhatTheBalanceCovers() throws Exception {
+        String z = server.createProject("market-z", null);
+        http.post("/market/v1/accounts/" + z + "/grants", admin, Map.of("amount", "1")).expect(201);
+        MarketService one = new MarketService(new MarketStore(server.server().database().jdbi()), Clock.systemUTC(), 0);
+        MarketService two = new MarketService(new MarketStore(second.server().database().jdbi()), Clock.systemUTC(), 0);
+        List<Boolean> held = race(32, i -> {
+            MarketService m = i % 2 == 0 ? one : two;
+            return () -> {
+                try {
+                    m.hold(z, 700, null, java.time.Instant.now().plusSeconds(3600), null); // 0.07 credit
+                    return true;
+                } catch (org.esi.http.ApiException e) {
+                    assertThat(e.kind()).isEqualTo(org.esi.http.ErrorKind.PAYMENT_REQUIRED);
+                    return false;
+                }
+            };
+        });
+        assertThat(held.stream().filter(b -> b).count()).isEqualTo(14); // 14 × 0.07 = 0.98 of 1
+        JsonNode acct = http.get("/market/v1/accounts/" + z, admin).expect(200).json();
+        assertThat(acct.path("balance").asText()).isEqualTo("0.02");
+        assertThat(acct.path("held").asText()).isEqualTo("0.98");
+    }
+
+    @Test
     void aBalancePastWhatTheLedgerHoldsIsAClientErrorNotA500() {
         String big = server.createProject("market-big", null);
         long near = Long.MAX_VALUE - 10_000_000_000_000L; // room for the mint's other grants in this class
@@ -179,36 +222,44 @@ class MarketRoutesTest {
         String eToken = server.userToken("market-e-user", e, "lessee");
         http.post("/market/v1/accounts/" + e + "/grants", admin, Map.of("amount", "10")).expect(201);
         int spends = 32;
+        List<TestClient.Response> answers = race(spends, i -> {
+            TestClient client = (i % 2 == 0 ? server : second).client();
+            return () -> client.post("/market/v1/transfers", eToken, Map.of("to", f, "amount", "0.75"));
+        });
+        for (TestClient.Response a : answers) {
+            assertThat(a.status()).as(a.body()).isIn(201, 402);
+            if (a.status() == 402) {
+                assertThat(a.json().path("faultstring").asText()).startsWith("insufficient credits: amount 0.75, available ");
+            }
+        }
+        long ok = answers.stream().filter(a -> a.status() == 201).count();
+        assertThat(ok).isEqualTo(13); // 13 × 0.75 = 9.75 of 10
+        assertThat(answers.size() - ok).isEqualTo(spends - 13);
+        assertThat(http.get("/market/v1/accounts/" + e, admin).expect(200).json().path("balance").asText()).isEqualTo("0.25");
+        assertThat(http.get("/market/v1/accounts/" + f, admin).expect(200).json().path("balance").asText()).isEqualTo("9.75");
+    }
+
+    /** Runs {@code n} tasks at once (all released together) and answers their results in order. */
+    private static <T> List<T> race(int n, java.util.function.IntFunction<java.util.concurrent.Callable<T>> task) throws Exception {
         CountDownLatch go = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(spends);
-        List<Future<TestClient.Response>> answers = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
-            for (int i = 0; i < spends; i++) {
-                TestClient client = (i % 2 == 0 ? server : second).client();
-                answers.add(pool.submit(() -> {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                java.util.concurrent.Callable<T> t = task.apply(i);
+                futures.add(pool.submit(() -> {
                     go.await();
-                    return client.post("/market/v1/transfers", eToken, Map.of("to", f, "amount", "0.75"));
+                    return t.call();
                 }));
             }
             go.countDown();
-            int ok = 0;
-            int refused = 0;
-            for (Future<TestClient.Response> a : answers) {
-                int status = a.get().status();
-                if (status == 201) {
-                    ok++;
-                } else if (status == 402) {
-                    refused++;
-                } else {
-                    throw new AssertionError("unexpected " + status + " " + a.get().body());
-                }
+            List<T> out = new ArrayList<>();
+            for (Future<T> f : futures) {
+                out.add(f.get());
             }
-            assertThat(ok).isEqualTo(13); // 13 × 0.75 = 9.75 of 10
-            assertThat(refused).isEqualTo(spends - 13);
+            return out;
         } finally {
             pool.shutdownNow();
         }
-        assertThat(http.get("/market/v1/accounts/" + e, admin).expect(200).json().path("balance").asText()).isEqualTo("0.25");
-        assertThat(http.get("/market/v1/accounts/" + f, admin).expect(200).json().path("balance").asText()).isEqualTo("9.75");
     }
 }
