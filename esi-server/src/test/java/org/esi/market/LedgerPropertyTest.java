@@ -160,6 +160,8 @@ class LedgerPropertyTest {
             long escrow = open.values().stream().mapToLong(ModelHold::amount).sum();
             check(projects, balance, held, mint0 + mint, operator0 + operator, escrow0 + escrow, open, ended);
         }
+        // The run exercised every way a hold ends, not only refusals.
+        assertThat(ended.values()).as("hold ends of run " + prefix).contains(HoldStatus.POSTED, HoldStatus.VOIDED, HoldStatus.EXPIRED);
     }
 
     private static void check(List<String> projects, Map<String, Long> balance, Map<String, Long> held, long mint, long operator,
