@@ -75,13 +75,9 @@ public class PoolTestbed implements AutoCloseable {
         return http.get("/baremetal/v1/nodes/" + name, owner).expect(200).json().path("uuid").asText();
     }
 
-    /**
-     * Asks for a provision state; 409 "locked" is retried: the node shows its new state a moment before the
-     * operation that got it there lets go of the node (seen on a loaded machine).
-     */
-    private void provision(String name, String target) throws InterruptedException {
-        Poll.until(() -> http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", target)),
-                r -> r.status() != 409 || !r.body().contains("locked"), WAIT, r -> "node " + name + " stayed locked: " + r.body()).expect(202);
+    /** Asks for a provision state: a node that shows a stable state takes the next request at once. */
+    private void provision(String name, String target) {
+        http.put("/baremetal/v1/nodes/" + name + "/states/provision", owner, Map.of("target", target)).expect(202);
     }
 
     /** A pool body of class baremetal for machines with {@code cpus>=32}, deployed with an image and a provider-id user-data. */
