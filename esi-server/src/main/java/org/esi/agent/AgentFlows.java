@@ -22,6 +22,7 @@ import org.esi.node.DriverRegistry;
 import org.esi.node.InBandAgent;
 import org.esi.node.Node;
 import org.esi.node.NodeHandback;
+import org.esi.node.NodeReservations;
 import org.esi.node.NodeService;
 import org.esi.node.Port;
 import org.esi.node.ProvisionStateMachine;
@@ -48,7 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentFlows.class);
-    static final Duration RESERVATION = Duration.ofMinutes(10);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final NodeService nodes;
@@ -61,7 +61,7 @@ public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
     private final SecretBox secrets;
     private final ObjectMapper json;
     private final Clock clock;
-    private final String instanceId = "agent-" + UUID.randomUUID().toString().substring(0, 8);
+    private final NodeReservations reservations;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
     AgentFlows(NodeService nodes, DriverRegistry drivers, AgentStore store, AgentClient client, AgentRequests requests,
@@ -76,6 +76,7 @@ public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
         this.secrets = secrets;
         this.json = json;
         this.clock = clock;
+        this.reservations = new NodeReservations(nodes.store().jdbi(), clock, "agent");
     }
 
     @Override
@@ -108,7 +109,7 @@ public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
 
     /** Runs {@code work} holding the node's reservation; false when another worker holds it. */
     private boolean reserved(UUID uuid, Work work) {
-        if (!reserve(uuid)) {
+        if (!reservations.take(uuid)) {
             return false; // another worker drives this node now; it looks again for beats that came meanwhile
         }
         try {
@@ -119,24 +120,9 @@ public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
         } catch (Exception e) {
             log.error("Agent work on node {} failed unexpectedly", uuid, org.esi.http.SafeLog.redacted(e));
         } finally {
-            release(uuid);
+            reservations.release(uuid);
         }
         return true;
-    }
-
-    private boolean reserve(UUID uuid) {
-        Instant now = clock.instant();
-        return nodes.store().jdbi().withHandle(h -> h.createUpdate("""
-                        update node set reservation = :me, reservation_expires = :until
-                        where uuid = :u and (reservation is null or reservation_expires < :now)""")
-                .bind("me", instanceId).bind("until", Columns.utc(now.plus(RESERVATION))).bind("now", Columns.utc(now))
-                .bind("u", uuid).execute()) == 1;
-    }
-
-    private void release(UUID uuid) {
-        nodes.store().jdbi().useHandle(h -> h.createUpdate(
-                        "update node set reservation = null, reservation_expires = null where uuid = :u and reservation = :me")
-                .bind("u", uuid).bind("me", instanceId).execute());
     }
 
     private void advance(Node n) {
@@ -495,10 +481,11 @@ public final class AgentFlows implements AgentProtocol.Events, AutoCloseable {
         nodes.store().jdbi().useHandle(h -> h.createUpdate("""
                         update node set provision_state = :s, target_provision_state = null, last_error = :err,
                           power_state = coalesce(:power, power_state), provision_updated_at = :now, updated_at = :now,
-                          driver_internal_info = ((driver_internal_info - cast(:drop as text[])) || cast(:patch as jsonb))
+                          driver_internal_info = ((driver_internal_info - cast(:drop as text[])) || cast(:patch as jsonb)),
+                          """ + NodeReservations.RELEASED_BY_ME + """
                         where uuid = :u""")
                 .bind("s", state).bind("err", error).bind("power", power).bind("now", Columns.utc(clock.instant()))
-                .bind("drop", InBandAgent.FLOW_KEYS.toArray(new String[0])).bind("patch", patch.toString()).bind("u", uuid).execute());
+                .bind("drop", InBandAgent.FLOW_KEYS.toArray(new String[0])).bind("patch", patch.toString()).bind("me", reservations.owner()).bind("u", uuid).execute());
     }
 
     private BmcSession bmc(Node n) throws BmcException {

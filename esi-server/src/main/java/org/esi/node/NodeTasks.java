@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeTasks implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeTasks.class);
-    static final Duration RESERVATION = Duration.ofMinutes(10);
 
     private final NodeStore store;
     private final NodeService nodes;
@@ -44,7 +43,7 @@ public final class NodeTasks implements AutoCloseable {
     private final PxeBoot pxe;
     private final InBandAgent agent;
     private final Clock clock;
-    private final String instanceId;
+    private final NodeReservations reservations;
     private final Semaphore bmcSlots;
     private final Duration powerSyncInterval;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -61,7 +60,7 @@ public final class NodeTasks implements AutoCloseable {
         this.events = events;
         this.pxe = pxe;
         this.clock = clock;
-        this.instanceId = "esi-" + UUID.randomUUID().toString().substring(0, 8);
+        this.reservations = new NodeReservations(store.jdbi(), clock, "esi");
         this.bmcSlots = new Semaphore(maxConcurrent);
         this.powerSyncInterval = powerSyncInterval;
         this.loop = new BackgroundLoop("esi-node-tasks", "Node tasks and power sync", log, Clock.systemUTC(), this::round);
@@ -149,24 +148,10 @@ public final class NodeTasks implements AutoCloseable {
                         limit 1000""")
                 .bind("now", NodeStore.utc(now)).mapTo(UUID.class).list());
         for (UUID uuid : pending) {
-            if (reserve(uuid)) {
+            if (reservations.take(uuid)) {
                 executor.submit(() -> runReserved(uuid));
             }
         }
-    }
-
-    private boolean reserve(UUID uuid) {
-        Instant now = clock.instant();
-        return store.jdbi().withHandle(h -> h.createUpdate("""
-                        update node set reservation = :me, reservation_expires = :until
-                        where uuid = :u and (reservation is null or reservation_expires < :now)""")
-                .bind("me", instanceId).bind("until", NodeStore.utc(now.plus(RESERVATION))).bind("now", NodeStore.utc(now))
-                .bind("u", uuid).execute()) == 1;
-    }
-
-    private void release(UUID uuid) {
-        store.jdbi().useHandle(h -> h.createUpdate("update node set reservation = null, reservation_expires = null where uuid = :u and reservation = :me")
-                .bind("u", uuid).bind("me", instanceId).execute());
     }
 
     private void runReserved(UUID uuid) {
@@ -185,7 +170,7 @@ public final class NodeTasks implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("Work on node {} failed unexpectedly", uuid, e);
         } finally {
-            release(uuid);
+            reservations.release(uuid);
             wake();
             workDone.forEach(Runnable::run);
         }
@@ -349,11 +334,10 @@ public final class NodeTasks implements AutoCloseable {
         store.jdbi().useHandle(h -> h.createUpdate("""
                         update node set provision_state = :s, target_provision_state = null, last_error = :err,
                           power_state = coalesce(:power, power_state), provision_updated_at = :now, updated_at = :now,
-                          reservation = case when reservation = :me then null else reservation end,
-                          reservation_expires = case when reservation = :me then null else reservation_expires end
+                          """ + NodeReservations.RELEASED_BY_ME + """
                         where uuid = :u""")
                 .bind("s", state).bind("err", error).bind("power", power == null ? null : power.ironicName())
-                .bind("me", instanceId).bind("now", NodeStore.utc(now)).bind("u", uuid).execute());
+                .bind("me", reservations.owner()).bind("now", NodeStore.utc(now)).bind("u", uuid).execute());
     }
 
     /** Reads every idle node's power state and records out-of-band changes as events. */
