@@ -35,6 +35,9 @@ final class LeaseJson {
         }
         m.put("availabilities", av);
         m.put("parent_lease_uuid", o.parentLeaseUuid() == null ? null : o.parentLeaseUuid().toString());
+        if (o.price() != null) {
+            m.put("price", org.esi.market.Money.format(o.price()));
+        }
         return m;
     }
 
@@ -61,6 +64,10 @@ final class LeaseJson {
         m.put("purpose", l.purpose());
         m.put("offer_uuid", l.offerUuid() == null ? null : l.offerUuid().toString());
         m.put("parent_lease_uuid", l.parentLeaseUuid() == null ? null : l.parentLeaseUuid().toString());
+        if (l.price() != null) {
+            m.put("price", org.esi.market.Money.format(l.price()));
+            m.put("cost", org.esi.market.Money.format(l.cost()));
+        }
         return m;
     }
 

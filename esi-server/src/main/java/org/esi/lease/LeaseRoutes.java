@@ -30,7 +30,7 @@ public final class LeaseRoutes {
     static final int DEFAULT_LIMIT = 1000;
     /** As the database's check constraints; checked first so that a long name is not judged on its times. */
     private static final int NAME_MAX = 255;
-    private static final Set<String> OFFER_CREATE = Set.of("name", "lessee_id", "resource_type", "resource_uuid", "start_time", "end_time", "properties");
+    private static final Set<String> OFFER_CREATE = Set.of("name", "lessee_id", "resource_type", "resource_uuid", "start_time", "end_time", "properties", "price");
     private static final Set<String> CLAIM = Set.of("name", "start_time", "end_time", "properties", "purpose");
     private static final Set<String> LEASE_CREATE = Set.of("name", "project_id", "resource_type", "resource_uuid", "start_time", "end_time", "properties", "purpose");
     private static final Set<String> OFFER_LIST = Set.of("project_id", "resource_type", "resource_uuid", "resource_class", "status",
@@ -84,7 +84,7 @@ public final class LeaseRoutes {
         call.authorize(NodeRoutes.target(node));
         String lessee = Optional.ofNullable(Jsons.optString(body, "lessee_id")).map(p -> leases.project(p).id()).orElse(null);
         Offer o = leases.createOffer(call.caller(), new LeaseService.OfferRequest(Jsons.optString(body, "name", NAME_MAX), node, lessee,
-                time(body, "start_time"), time(body, "end_time"), props(body, call)));
+                time(body, "start_time"), time(body, "end_time"), props(body, call), org.esi.market.Money.optionalPrice(body, "price")));
         call.ctx().status(201).json(offerJson(leases.store().offerView(o.uuid()).orElseThrow()));
     }
 

@@ -39,9 +39,13 @@ public final class LeaseService {
     private final Clock clock;
     private final Duration defaultLength;
     private final Duration maxLength;
+    private final LeaseBilling billing;
+    private final LeaseQuota quota;
 
     public LeaseService(LeaseStore store, NodeService nodes, IdentityService identity, EventStore events, Lifecycle lifecycle,
-                        Clock clock, Duration defaultLength, Duration maxLength) {
+                        Clock clock, Duration defaultLength, Duration maxLength, LeaseBilling billing, LeaseQuota quota) {
+        this.billing = billing;
+        this.quota = quota;
         this.store = store;
         this.nodes = nodes;
         this.identity = identity;
@@ -119,7 +123,7 @@ public final class LeaseService {
     // --- offers
 
     /** What a new offer asks for, after parsing; times may be null (defaults apply). */
-    public record OfferRequest(String name, Node node, String lesseeId, Instant start, Instant end, ObjectNode properties) {}
+    public record OfferRequest(String name, Node node, String lesseeId, Instant start, Instant end, ObjectNode properties, Long price) {}
 
     public Offer createOffer(Caller caller, OfferRequest r) {
         Instant now = LeaseTimes.micros(clock.instant());
@@ -135,7 +139,7 @@ public final class LeaseService {
             parent.ifPresent(p -> requireInside(start, end, p.startTime(), p.endTime(), "its parent lease " + p.uuid()));
             Offer o = new Offer(UUID.randomUUID(), r.name(), parent.map(Lease::projectId).orElse(node.owner() != null ? node.owner() : caller.projectId()),
                     r.lesseeId(), RESOURCE_TYPE, node.uuid(), start, end, OfferStatus.AVAILABLE, r.properties(),
-                    parent.map(Lease::uuid).orElse(null), now);
+                    parent.map(Lease::uuid).orElse(null), now, r.price());
             store.book(h, o.uuid(), node.uuid(), parent.map(Lease::uuid).orElse(node.uuid()), start, end);
             store.insertOffer(h, o, now);
             recorded.add(events.record(h, "esi_leap.offer.create", now, "offer", o.uuid(), RESOURCE_TYPE, node.uuid(), o.lesseeId(), o.projectId()));
@@ -196,10 +200,11 @@ public final class LeaseService {
             }
             requireOrder(start, end);
             requireInside(start, end, o.startTime(), o.endTime(), "offer " + o.uuid());
+            admit(h, caller, caller.projectId(), start, end, Optional.empty());
             Lease l = new Lease(UUID.randomUUID(), r.name(), caller.projectId(), o.projectId(), o.resourceType(), o.resourceUuid(),
                     start, end, null, null, LeaseStatus.CREATED, r.properties(), r.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0,
-                    null, null, null);
-            store.insertClaim(h, l, now);
+                    null, null, null, o.price(), o.priced() ? cost(o.price(), start, end) : null);
+            insertClaim(h, l, now);
             r.key().ifPresent(k -> IdempotencyKeys.remember(h, k, l.uuid(), now));
             recorded.add(event(h, "esi_leap.lease.create", l, now));
             return new Claim(l, false);
@@ -218,7 +223,11 @@ public final class LeaseService {
     }
 
     /** What a batch of claims asks for: every lease starts now and lasts {@code length}, or less where an offer ends sooner. */
-    public record BatchClaim(String projectId, String name, Duration length, Duration shortest, String purpose) {}
+    public record BatchClaim(String projectId, String name, Duration length, Duration shortest, String purpose, Long maxPrice) {
+        public BatchClaim(String projectId, String name, Duration length, Duration shortest, String purpose) {
+            this(projectId, name, length, shortest, purpose, null);
+        }
+    }
 
     /**
      * Claims {@code n} of the candidate offers in the caller's transaction, all or none: candidates are locked in
@@ -226,7 +235,8 @@ public final class LeaseService {
      * its lock, and the claims are inserted where the booking constraint decides as for a single claim. A window
      * is the offer's free gap from now on, cut to {@code length}; a gap shorter than {@code shortest} does not
      * count. When fewer than n fit, nothing is written and the conflict says how many did. The events go to
-     * {@code recorded}, for {@link Lifecycle#publish} after the caller commits.
+     * {@code recorded}, for {@link Lifecycle#publish} after the caller commits. Priced offers are taken only up to
+     * the batch's {@code maxPrice} (none without one), and their cost is held with each lease (402 rolls all back).
      */
     public List<Lease> claimAll(Handle h, BatchClaim b, List<UUID> candidates, int n, List<Event> recorded) {
         Instant now = LeaseTimes.micros(clock.instant());
@@ -248,9 +258,14 @@ public final class LeaseService {
             if (Duration.between(now, end).compareTo(b.shortest()) < 0) {
                 continue;
             }
+            if (o.priced() && (b.maxPrice() == null || o.price() > b.maxPrice())) {
+                continue; // never spends more than the batch allows; a batch without a price takes free offers only
+            }
+            quota.admit(h, b.projectId(), now, end, Optional.empty());
             Lease l = new Lease(UUID.randomUUID(), b.name(), b.projectId(), o.projectId(), o.resourceType(), o.resourceUuid(),
-                    now, end, null, null, LeaseStatus.CREATED, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), b.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0, null, null, null);
-            store.insertClaim(h, l, now);
+                    now, end, null, null, LeaseStatus.CREATED, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), b.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0, null, null, null,
+                    o.price(), o.priced() ? cost(o.price(), now, end) : null);
+            insertClaim(h, l, now);
             recorded.add(event(h, "esi_leap.lease.create", l, now));
             claimed.add(l);
             if (claimed.size() == n) {
@@ -296,8 +311,10 @@ public final class LeaseService {
             Instant finalEnd = end;
             parent.ifPresent(p -> requireInside(start, finalEnd, p.startTime(), p.endTime(), "its parent lease " + p.uuid()));
             String owner = parent.map(Lease::projectId).orElse(node.owner() != null ? node.owner() : caller.projectId());
+            admit(h, caller, r.projectId(), start, finalEnd, Optional.empty());
             Lease l = new Lease(UUID.randomUUID(), r.name(), r.projectId(), owner, RESOURCE_TYPE, node.uuid(), start, end, null, null,
-                    LeaseStatus.CREATED, r.properties(), r.purpose(), null, parent.map(Lease::uuid).orElse(null), now, 0, null, null, null);
+                    LeaseStatus.CREATED, r.properties(), r.purpose(), null, parent.map(Lease::uuid).orElse(null), now, 0, null, null, null,
+                    null, null);
             store.book(h, l.uuid(), node.uuid(), parent.map(Lease::uuid).orElse(node.uuid()), start, end);
             store.insertLease(h, l, now);
             recorded.add(event(h, "esi_leap.lease.create", l, now));
@@ -341,10 +358,19 @@ public final class LeaseService {
                             + "; the lease cannot end before it");
                 }
             }
+            if (newEnd.isAfter(l.endTime())) {
+                admit(h, caller, l.projectId(), l.startTime(), newEnd, Optional.of(uuid));
+            }
             store.rebook(h, uuid, l.startTime(), newEnd);
             String due = l.status() == LeaseStatus.ACTIVE ? ", due_at = :end" : "";
-            store.updateLease(h, uuid, "end_time = :end, updated_at = :now, ending_notified = false" + due,
-                    Map.of("end", LeaseStore.utc(newEnd), "now", LeaseStore.utc(now)));
+            Map<String, Object> args = new java.util.HashMap<>(Map.of("end", LeaseStore.utc(newEnd), "now", LeaseStore.utc(now)));
+            if (l.price() != null) {
+                long newCost = cost(l.price(), l.startTime(), newEnd);
+                billing.rebill(h, l, newEnd, newCost);
+                due += ", cost = :cost";
+                args.put("cost", newCost);
+            }
+            store.updateLease(h, uuid, "end_time = :end, updated_at = :now, ending_notified = false" + due, args);
             store.refreshBusy(h, l.offerUuid());
             recorded.add(event(h, "esi_leap.lease.update", l, now));
             return store.lease(h, uuid).orElseThrow();
@@ -390,6 +416,34 @@ public final class LeaseService {
             throw ApiException.conflict("Lease " + parent.uuid() + " is already a sub-lease; only one level of sub-leasing is allowed");
         }
         return Optional.of(parent);
+    }
+
+    /** Inserts a claim's lease and, when it is priced, holds its cost in the same transaction (402 rolls both back). */
+    private void insertClaim(Handle h, Lease l, Instant now) {
+        store.insertClaim(h, l, now);
+        if (l.price() != null && l.cost() > 0) {
+            billing.charge(h, l);
+        }
+    }
+
+    /** Quotas bind every project; an admin booking for a project is the operator's own decision. */
+    private void admit(Handle h, Caller caller, String projectId, Instant start, Instant end, Optional<UUID> replacing) {
+        if (!caller.isAdmin()) {
+            quota.admit(h, projectId, start, end, replacing);
+        }
+    }
+
+    /**
+     * A lease's cost: price (1/10,000 credit per node-hour) times its length in hours, rounded half-up to 1/10,000
+     * credit. A cost past what a bigint holds is reported as the largest one (no project can pay it).
+     */
+    public static long cost(long price, Instant start, Instant end) {
+        java.math.BigInteger micros = java.math.BigInteger.valueOf(Duration.between(start, end).toSeconds()).multiply(java.math.BigInteger.valueOf(1_000_000))
+                .add(java.math.BigInteger.valueOf(Duration.between(start, end).toNanosPart() / 1000));
+        java.math.BigInteger[] qr = micros.multiply(java.math.BigInteger.valueOf(price)).divideAndRemainder(java.math.BigInteger.valueOf(3_600_000_000L));
+        java.math.BigInteger units = qr[0].add(qr[1].shiftLeft(1).compareTo(java.math.BigInteger.valueOf(3_600_000_000L)) >= 0
+                ? java.math.BigInteger.ONE : java.math.BigInteger.ZERO);
+        return units.bitLength() < 63 ? units.longValue() : Long.MAX_VALUE;
     }
 
     private void requireLength(Caller caller, Instant start, Instant end) {

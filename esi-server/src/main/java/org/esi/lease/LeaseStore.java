@@ -81,13 +81,13 @@ public final class LeaseStore {
     public void insertOffer(Handle h, Offer o, Instant now) {
         h.createUpdate("""
                         insert into offer (uuid, name, project_id, lessee_id, resource_type, resource_uuid, start_time, end_time,
-                          status, properties, parent_lease_uuid, created_at, due_at, free)
+                          status, properties, parent_lease_uuid, created_at, due_at, free, price)
                         values (:uuid, :name, :project, :lessee, :rtype, :ruuid, :start, :end, :status, cast(:props as jsonb),
-                          :parent, :created, :due, tstzmultirange(tstzrange(:start, :end, '[)')))""")
+                          :parent, :created, :due, tstzmultirange(tstzrange(:start, :end, '[)')), :price)""")
                 .bind("uuid", o.uuid()).bind("name", o.name()).bind("project", o.projectId()).bind("lessee", o.lesseeId())
                 .bind("rtype", o.resourceType()).bind("ruuid", o.resourceUuid()).bind("start", utc(o.startTime()))
                 .bind("end", utc(o.endTime())).bind("status", o.status().word()).bind("props", columns.text(o.properties()))
-                .bind("parent", o.parentLeaseUuid()).bind("created", utc(now))
+                .bind("parent", o.parentLeaseUuid()).bind("created", utc(now)).bind("price", o.price())
                 .bind("due", o.endTime().equals(LeaseTimes.FOREVER) ? null : utc(o.endTime()))
                 .execute();
     }
@@ -210,16 +210,16 @@ public final class LeaseStore {
 
     private static final String INSERT_LEASE = """
             insert into lease (uuid, name, project_id, owner_id, resource_type, resource_uuid, start_time, end_time,
-              status, properties, purpose, offer_uuid, parent_lease_uuid, created_at, due_at)
+              status, properties, purpose, offer_uuid, parent_lease_uuid, created_at, due_at, price, cost)
             values (:uuid, :name, :project, :owner, :rtype, :ruuid, :start, :end, :status, cast(:props as jsonb),
-              :purpose, :offer, :parent, :created, :start)""";
+              :purpose, :offer, :parent, :created, :start, :price, :cost)""";
 
     private Update bindLease(Update u, Lease l, Instant now) {
         return u.bind("uuid", l.uuid()).bind("name", l.name()).bind("project", l.projectId()).bind("owner", l.ownerId())
                 .bind("rtype", l.resourceType()).bind("ruuid", l.resourceUuid()).bind("start", utc(l.startTime()))
                 .bind("end", utc(l.endTime())).bind("status", l.status().word()).bind("props", columns.text(l.properties()))
                 .bind("purpose", l.purpose()).bind("offer", l.offerUuid()).bind("parent", l.parentLeaseUuid())
-                .bind("created", utc(now));
+                .bind("created", utc(now)).bind("price", l.price()).bind("cost", l.cost());
     }
 
     public void insertLease(Handle h, Lease l, Instant now) {
@@ -359,7 +359,7 @@ public final class LeaseStore {
      * printed as text for every row, dozens of timestamps each, only to be thrown away.
      */
     private static final String OFFER_COLUMNS = "o.uuid, o.name, o.project_id, o.lessee_id, o.resource_type, o.resource_uuid, "
-            + "o.start_time, o.end_time, o.status, o.properties, o.parent_lease_uuid, o.created_at";
+            + "o.start_time, o.end_time, o.status, o.properties, o.parent_lease_uuid, o.created_at, o.price";
 
     private static final String OFFER_VIEW = "select " + OFFER_COLUMNS + ", p.name as project_name, lp.name as lessee_name, n.name as node_name, "
             + "n.resource_class as node_rc, n.properties::text as node_props, " + FREE_COLUMNS
@@ -396,7 +396,7 @@ public final class LeaseStore {
         return new Offer(rs.getObject("uuid", UUID.class), rs.getString("name"), rs.getString("project_id"), rs.getString("lessee_id"),
                 rs.getString("resource_type"), rs.getObject("resource_uuid", UUID.class), instant(rs, "start_time"),
                 instant(rs, "end_time"), OfferStatus.of(rs.getString("status")), columns.object(rs.getString("properties")),
-                rs.getObject("parent_lease_uuid", UUID.class), instant(rs, "created_at"));
+                rs.getObject("parent_lease_uuid", UUID.class), instant(rs, "created_at"), rs.getObject("price", Long.class));
     }
 
     Lease lease(ResultSet rs) throws SQLException {
@@ -406,7 +406,7 @@ public final class LeaseStore {
                 LeaseStatus.of(rs.getString("status")), columns.object(rs.getString("properties")), rs.getString("purpose"),
                 rs.getObject("offer_uuid", UUID.class), rs.getObject("parent_lease_uuid", UUID.class), instant(rs, "created_at"),
                 rs.getInt("attempts"), rs.getString("last_error"), rs.getString("ending"),
-                instant(rs, "claimed_until"));
+                instant(rs, "claimed_until"), rs.getObject("price", Long.class), rs.getObject("cost", Long.class));
     }
 
 

@@ -50,15 +50,16 @@ public final class Lifecycle {
     private final Clock clock;
     private final List<EventListener> listeners;
     private final org.esi.audit.SystemAudit audit;
+    private final LeaseBilling billing;
 
-    public Lifecycle(LeaseStore store, NodeStore nodes, EventStore events, LeaseHandback handback, Clock clock, List<EventListener> listeners) {
-        this(store, nodes, events, handback, clock, listeners, org.esi.audit.SystemAudit.NONE);
-    }
-
-    /** As above, recording each lease expiry (no request behind it) in the audit trail. */
+    /**
+     * Records each lease expiry (no request behind it) in the audit trail, and settles priced leases with
+     * {@code billing} in the transaction that ends them.
+     */
     public Lifecycle(LeaseStore store, NodeStore nodes, EventStore events, LeaseHandback handback, Clock clock, List<EventListener> listeners,
-                     org.esi.audit.SystemAudit audit) {
+                     org.esi.audit.SystemAudit audit, LeaseBilling billing) {
         this.audit = audit;
+        this.billing = billing;
         this.store = store;
         this.nodes = nodes;
         this.events = events;
@@ -277,6 +278,10 @@ public final class Lifecycle {
                     Map.of("s", effective.done.word(), "now", LeaseStore.utc(now)));
             store.release(h, lease.uuid());
             store.refreshBusy(h, lease.offerUuid());
+            if (lease.price() != null) {
+                // The lease as locked now: its end may have moved since step 1 read it.
+                billing.settle(h, store.lease(h, lease.uuid()).orElseThrow(), now);
+            }
             recorded.add(event(h, "esi_leap.lease.delete.end", lease, now));
             if (effective == Ending.EXPIRE) {
                 audit.record(h, "lease expiry", "leases", lease.uuid().toString()); // last: it holds the chain head

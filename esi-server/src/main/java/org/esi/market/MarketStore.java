@@ -123,6 +123,12 @@ public final class MarketStore {
         return h.createQuery("select * from market_hold where id = :id").bind("id", id).map((rs, c) -> hold(rs)).findOne();
     }
 
+    /** A lease's holds that have not ended, locked, oldest first (the order they are posted in). */
+    public List<Hold> heldForLease(Handle h, UUID lease) {
+        return h.createQuery("select * from market_hold where lease_uuid = :l and status = 'held' order by created_at, id for update")
+                .bind("l", lease).map((rs, c) -> hold(rs)).list();
+    }
+
     public Optional<Hold> hold(UUID id) {
         return jdbi.withHandle(h -> hold(h, id));
     }

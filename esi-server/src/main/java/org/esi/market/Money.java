@@ -18,6 +18,27 @@ public final class Money {
 
     /** A positive amount from a body field (string or number); 400 naming the field otherwise. */
     public static long positive(JsonNode body, String field) {
+        long units = amount(body, field);
+        if (units <= 0) {
+            throw ApiException.badRequest("'" + field + "' must be more than 0");
+        }
+        return units;
+    }
+
+    /** An optional price (0 or more) from a body field: null when the field is absent or null. */
+    public static Long optionalPrice(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        long units = amount(body, field);
+        if (units < 0) {
+            throw ApiException.badRequest("'" + field + "' must not be negative");
+        }
+        return units;
+    }
+
+    private static long amount(JsonNode body, String field) {
         JsonNode node = body.get(field);
         if (node == null || node.isNull()) {
             throw ApiException.badRequest("Missing required field '" + field + "'");
@@ -34,11 +55,7 @@ public final class Money {
         } else {
             throw ApiException.badRequest("Field '" + field + "' must be a decimal string of credits, e.g. \"12.5\"");
         }
-        long units = parse(text, field);
-        if (units <= 0) {
-            throw ApiException.badRequest("'" + field + "' must be more than 0");
-        }
-        return units;
+        return parse(text, field);
     }
 
     /** Units from a decimal string; 400 for anything but a plain decimal with at most 4 fractional digits. */

@@ -247,14 +247,15 @@ public final class EsiServer implements AutoCloseable {
             notifier = new Notifier(webhooks, secrets, json, clock, config.leaseEndingSoon());
             new WebhookRoutes(webhooks, secrets, clock, baseUrl).register(api);
             var lateListeners = new org.esi.event.LateListeners();
-            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier, lateListeners),
-                    org.esi.audit.SystemAudit.into(auditStore, clock));
-            LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
-                    config.leaseDefaultLength(), config.leaseMaxLength());
-            new LeaseRoutes(leases, baseUrl, clock).register(api);
-            new LeasingNodeRoutes(leases, baseUrl, clock).register(api);
             var market = new org.esi.market.MarketService(new org.esi.market.MarketStore(database.jdbi()), clock,
                     config.marketFeeBasisPoints());
+            var billing = new org.esi.market.LeaseCharges(market);
+            Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier, lateListeners),
+                    org.esi.audit.SystemAudit.into(auditStore, clock), billing);
+            LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
+                    config.leaseDefaultLength(), config.leaseMaxLength(), billing, org.esi.lease.LeaseQuota.NONE);
+            new LeaseRoutes(leases, baseUrl, clock).register(api);
+            new LeasingNodeRoutes(leases, baseUrl, clock).register(api);
             new org.esi.market.MarketRoutes(market, identity, baseUrl).register(api);
             holdExpiry = new org.esi.market.HoldExpiry(market, clock);
             new EventRoutes(events, baseUrl, p -> identity.findProject(p).map(org.esi.identity.Project::id),

@@ -1,0 +1,69 @@
+package org.esi.market;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.esi.lease.Lease;
+import org.esi.lease.LeaseBilling;
+import org.esi.lease.LeaseService;
+import org.esi.lease.LeaseTimes;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Leasing's bill in the ledger: a priced lease's cost is held from the lessee when it is claimed (more when it is
+ * extended) and settled when it ends: the owner gets the price of the time the lessee had the node, the rest
+ * goes back; a lease that never started is refunded in full. Each step runs in the lease change's transaction.
+ */
+public final class LeaseCharges implements LeaseBilling {
+    /**
+     * How long after a lease's end its hold may wait to be settled before it is given back on its own: only a
+     * lease whose end is stuck for a month (its hand-back failing) ever gets there, and the lessee is not
+     * charged for it then.
+     */
+    static final Duration SETTLE_GRACE = Duration.ofDays(30);
+    private final MarketService market;
+
+    public LeaseCharges(MarketService market) {
+        this.market = market;
+    }
+
+    @Override
+    public void charge(Handle h, Lease lease) {
+        hold(h, lease, lease.cost(), lease.endTime());
+    }
+
+    @Override
+    public void rebill(Handle h, Lease lease, Instant newEnd, long newCost) {
+        long more = newCost - lease.cost();
+        if (more > 0) {
+            hold(h, lease, more, newEnd);
+        }
+    }
+
+    @Override
+    public void settle(Handle h, Lease lease, Instant endedAt) {
+        List<Hold> holds = market.store().heldForLease(h, lease.uuid());
+        long owed = lease.fulfillTime() == null ? 0 : owed(lease, endedAt);
+        for (Hold hold : holds) {
+            long part = Math.min(owed, hold.amount());
+            if (part > 0) {
+                market.post(h, hold.id(), lease.ownerId(), part);
+                owed -= part;
+            } else {
+                market.voidHold(h, hold.id()); // nothing of it was used: a refund
+            }
+        }
+    }
+
+    /** The price of the time the lessee had: from the later of start and fulfilment to the earlier of end and now. */
+    static long owed(Lease lease, Instant endedAt) {
+        Instant from = lease.fulfillTime().isAfter(lease.startTime()) ? lease.fulfillTime() : lease.startTime();
+        Instant to = endedAt.isBefore(lease.endTime()) ? endedAt : lease.endTime();
+        return to.isAfter(from) ? LeaseService.cost(lease.price(), from, to) : 0;
+    }
+
+    private void hold(Handle h, Lease lease, long amount, Instant end) {
+        Instant expires = end.isAfter(LeaseTimes.FOREVER.minus(SETTLE_GRACE)) ? LeaseTimes.FOREVER : end.plus(SETTLE_GRACE);
+        market.hold(h, lease.projectId(), amount, lease.uuid(), expires, "lease " + lease.uuid());
+    }
+}
