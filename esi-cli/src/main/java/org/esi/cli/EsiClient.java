@@ -99,6 +99,16 @@ public final class EsiClient {
     return r;
   }
 
+  /** A GET of a non-JSON representation ({@code accept}, e.g. text/csv): the body as it came; errors as in {@link #send}. */
+  public String text(String path, String accept) {
+    HttpResponse<String> r = raw("GET", path, null, Map.of("Accept", accept));
+    if (r.statusCode() >= 400) {
+      JsonNode body = parse(r.body());
+      throw new CliException(ApiErrors.message(r.statusCode(), body.isTextual() ? body.asText() : body.toString()), r.statusCode());
+    }
+    return r.body();
+  }
+
   /** Status of a GET without failing on error statuses (used to probe which APIs the server offers). */
   public int probe(String path) {
     return exchange("GET", path, null, Map.of()).status();
@@ -128,9 +138,15 @@ public final class EsiClient {
   }
 
   private Response exchange(String method, String path, JsonNode body, Map<String, String> extraHeaders) {
+    HttpResponse<String> resp = raw(method, path, body, extraHeaders);
+    return new Response(resp.statusCode(), resp.headers(), parse(resp.body()));
+  }
+
+  /** One request; an {@code Accept} among {@code extraHeaders} replaces the default application/json. */
+  private HttpResponse<String> raw(String method, String path, JsonNode body, Map<String, String> extraHeaders) {
     HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(baseUrl + path))
         .timeout(Duration.ofSeconds(120))
-        .header("Accept", "application/json")
+        .header("Accept", extraHeaders.getOrDefault("Accept", "application/json"))
         .header("User-Agent", "esi-cli");
     if (token != null && !token.isBlank()) {
       rb.header("X-Auth-Token", token);
@@ -138,16 +154,19 @@ public final class EsiClient {
     if (path.startsWith("/baremetal")) {
       rb.header("X-OpenStack-Ironic-API-Version", IRONIC_VERSION);
     }
-    extraHeaders.forEach(rb::header);
+    extraHeaders.forEach((k, v) -> {
+      if (!k.equals("Accept")) {
+        rb.header(k, v);
+      }
+    });
     if (body != null) {
       rb.header("Content-Type", "application/json");
       rb.method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
     } else {
       rb.method(method, HttpRequest.BodyPublishers.noBody());
     }
-    HttpResponse<String> resp;
     try {
-      resp = http.send(rb.build(), HttpResponse.BodyHandlers.ofString());
+      return http.send(rb.build(), HttpResponse.BodyHandlers.ofString());
     } catch (HttpConnectTimeoutException e) {
       throw unreachable("connection timed out");
     } catch (HttpTimeoutException e) {
@@ -164,7 +183,6 @@ public final class EsiClient {
     } catch (IllegalArgumentException e) {
       throw new CliException("invalid URL " + baseUrl + path);
     }
-    return new Response(resp.statusCode(), resp.headers(), parse(resp.body()));
   }
 
   /**

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** Field/Value views of one API object for show-commands. */
 final class Fields {
@@ -30,8 +31,19 @@ final class Fields {
 
   /** Exactly these keys, sorted; absent ones show as None. */
   static Map<String, JsonNode> only(JsonNode obj, List<String> keys) {
+    return only(obj, keys, List.of());
+  }
+
+  /** As {@link #only(JsonNode, List)}, plus those of {@code ifPresent} the object has (a priced offer's price, a lease's cost). */
+  static Map<String, JsonNode> only(JsonNode obj, List<String> keys, List<String> ifPresent) {
     Map<String, JsonNode> m = new LinkedHashMap<>();
-    keys.stream().sorted().forEach(k -> m.put(k, obj.has(k) ? obj.get(k) : MissingNode.getInstance()));
+    Stream.concat(keys.stream(), ifPresent.stream().filter(obj::has)).sorted()
+        .forEach(k -> m.put(k, obj.has(k) ? obj.get(k) : MissingNode.getInstance()));
     return m;
+  }
+
+  /** {@code column} when any row has {@code key} (so free-only listings keep upstream's columns), else none. */
+  static List<Column> ifAny(List<JsonNode> rows, String key, Column column) {
+    return rows.stream().anyMatch(r -> r.has(key)) ? List.of(column) : List.of();
   }
 }

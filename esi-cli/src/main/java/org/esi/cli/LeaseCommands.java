@@ -3,6 +3,7 @@ package org.esi.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +18,8 @@ final class LeaseCommands extends Group {
   /** Upstream's short field set, shown after create, claim and update. */
   static final List<String> SHORT = List.of("uuid", "resource", "resource_class", "project", "start_time",
       "end_time", "offer_uuid", "status", "purpose");
+  /** Shown when the server gives them: leases of priced offers only. */
+  static final List<String> PRICED = List.of("price", "cost");
   static final List<String> DETAILED = List.of("end_time", "expire_time", "fulfill_time", "name", "offer_uuid",
       "owner", "owner_id", "parent_lease_uuid", "project", "project_id", "properties", "purpose", "resource",
       "resource_class", "resource_properties", "resource_type", "resource_uuid", "start_time", "status", "uuid");
@@ -64,7 +67,7 @@ final class LeaseCommands extends Group {
       if (properties != null) {
         body.set("properties", KeyValues.jsonObject(properties, "--properties"));
       }
-      output().show(Fields.only(client().post(BASE, body), SHORT));
+      output().show(Fields.only(client().post(BASE, body), SHORT, PRICED));
     }
   }
 
@@ -124,7 +127,7 @@ final class LeaseCommands extends Group {
           .toString();
       List<JsonNode> rows = client().listAll(path, "leases", true).stream()
           .filter(l -> PropertyFilter.all(filters, l.path("resource_properties"))).toList();
-      List<Column> cols = longFormat
+      List<Column> cols = new ArrayList<>(longFormat
           ? List.of(Column.of("UUID", "uuid"), Column.of("Resource", "resource"), Column.of("Resource Class", "resource_class"),
               Column.of("Resource Properties", "resource_properties"), Column.of("Project", "project"),
               Column.of("Start Time", "start_time"), Column.of("End Time", "end_time"),
@@ -134,7 +137,9 @@ final class LeaseCommands extends Group {
               Column.of("Purpose", "purpose"))
           : List.of(Column.of("UUID", "uuid"), Column.of("Resource", "resource"), Column.of("Resource Class", "resource_class"),
               Column.of("Project", "project"), Column.of("Start Time", "start_time"), Column.of("End Time", "end_time"),
-              Column.of("Offer UUID", "offer_uuid"), Column.of("Status", "status"), Column.of("Purpose", "purpose"));
+              Column.of("Offer UUID", "offer_uuid"), Column.of("Status", "status"), Column.of("Purpose", "purpose")));
+      cols.addAll(Fields.ifAny(rows, "price", Column.of("Price", "price")));
+      cols.addAll(Fields.ifAny(rows, "cost", Column.of("Cost", "cost")));
       output().list(cols, rows);
     }
   }
@@ -150,7 +155,7 @@ final class LeaseCommands extends Group {
 
     @Override
     void run() {
-      output().show(Fields.only(client().get(BASE + "/" + Query.encode(uuid)), DETAILED));
+      output().show(Fields.only(client().get(BASE + "/" + Query.encode(uuid)), DETAILED, PRICED));
     }
   }
 
@@ -170,7 +175,7 @@ final class LeaseCommands extends Group {
     void run() {
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       body.put("end_time", endTime.wire());
-      output().show(Fields.only(client().patch(BASE + "/" + Query.encode(uuid), body), SHORT));
+      output().show(Fields.only(client().patch(BASE + "/" + Query.encode(uuid), body), SHORT, PRICED));
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,6 +22,8 @@ final class OfferCommands extends Group {
   static final List<String> DETAILED = List.of("availabilities", "end_time", "lessee", "lessee_id", "name",
       "parent_lease_uuid", "project", "project_id", "properties", "resource", "resource_class",
       "resource_properties", "resource_type", "resource_uuid", "start_time", "status", "uuid");
+  /** Shown when the server gives them: priced offers only. */
+  static final List<String> PRICED = List.of("price");
   /** The end of an open --now availability window, as upstream sends it. */
   static final String FOREVER = "9999-12-31T00:00:00";
 
@@ -58,6 +61,9 @@ final class OfferCommands extends Group {
     @Option(names = "--start-time", paramLabel = "<time>", description = "When the offer starts (default: now); " + When.FORMATS)
     When startTime;
 
+    @Option(names = "--price", paramLabel = "<price>", description = "Credits per node-hour a lessee pays (default: free), e.g. 2.5")
+    String price;
+
     Create(Context ctx) {
       super(ctx);
     }
@@ -71,10 +77,11 @@ final class OfferCommands extends Group {
       putIf(body, "end_time", When.of(endTime));
       putIf(body, "lessee_id", lessee);
       putIf(body, "name", name);
+      putIf(body, "price", price);
       if (properties != null) {
         body.set("properties", KeyValues.jsonObject(properties, "--properties"));
       }
-      output().show(Fields.only(client().post(BASE, body), SHORT));
+      output().show(Fields.only(client().post(BASE, body), SHORT, PRICED));
     }
   }
 
@@ -136,6 +143,7 @@ final class OfferCommands extends Group {
           Column.of("Resource Class", "resource_class"), Column.of("Lessee", "lessee"),
           Column.of("Start Time", "start_time"), Column.of("End Time", "end_time"), Column.of("Status", "status"),
           Column.of("Availabilities", "availabilities")));
+      cols.addAll(Fields.ifAny(rows, "price", Column.of("Price", "price")));
       if (longFormat) {
         cols.addAll(List.of(Column.of("Resource Properties", "resource_properties"), Column.of("Project", "project"),
             Column.of("Parent Lease UUID", "parent_lease_uuid")));
@@ -155,7 +163,7 @@ final class OfferCommands extends Group {
 
     @Override
     void run() {
-      output().show(Fields.only(client().get(BASE + "/" + Query.encode(uuid)), DETAILED));
+      output().show(Fields.only(client().get(BASE + "/" + Query.encode(uuid)), DETAILED, PRICED));
     }
   }
 
@@ -204,6 +212,9 @@ final class OfferCommands extends Group {
         description = "With --wait: how long to wait, e.g. 90s, 5m (default: 2m)")
     java.time.Duration timeout = java.time.Duration.ofMinutes(2);
 
+    @Mixin
+    IdempotencyKey idempotency;
+
     Claim(Context ctx) {
       super(ctx);
     }
@@ -218,11 +229,11 @@ final class OfferCommands extends Group {
       if (properties != null) {
         body.set("properties", KeyValues.jsonObject(properties, "--properties"));
       }
-      JsonNode lease = client().post(BASE + "/" + Query.encode(offer) + "/claim", body);
+      JsonNode lease = idempotency.post(client(), BASE + "/" + Query.encode(offer) + "/claim", body);
       if (await) {
         lease = awaitActive(lease);
       }
-      output().show(Fields.only(lease, LeaseCommands.SHORT));
+      output().show(Fields.only(lease, LeaseCommands.SHORT, LeaseCommands.PRICED));
     }
 
     /**
