@@ -113,8 +113,8 @@ function errorText(status, body) {
   return `The server answered ${status}.`;
 }
 
-async function api(method, path, body) {
-  const headers = { 'Accept': 'application/json' };
+async function api(method, path, body, extraHeaders) {
+  const headers = { 'Accept': 'application/json', ...(extraHeaders || {}) };
   if (session) headers['X-ESI-CSRF'] = session.csrf;
   if (path.startsWith('/baremetal/')) headers['X-OpenStack-Ironic-API-Version'] = 'latest';
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -790,6 +790,194 @@ pages.admin = async (main) => {
   main.append(h('h2', {}, 'Role assignments'), gForm, table(['User', 'Role', 'Project', ''], aRows));
 };
 
+
+// ---------- credits (/market/v1)
+
+// A fresh Idempotency-Key per submitted form: a retried request is then answered once. getRandomValues works
+// where randomUUID does not (a console served over plain http from another host).
+function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function svgEl(tag, attrs, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+// A section that says so when its route is not on this server (yet) instead of failing the page.
+async function optional(title, load) {
+  try {
+    return await load();
+  } catch (e) {
+    if (e.status === 404) return [h('p', { class: 'empty' }, `${title} is not available on this server.`)];
+    return [h('p', { class: 'status failed' }, e.message)];
+  }
+}
+
+// The balance after each entry over time, oldest left: a line with a point per entry (its time, kind and amount on hover).
+function balanceChart(entries) {
+  const pts = entries.map((e) => ({ t: parseTime(e.created_at).getTime(), v: Number(e.balance_after), e })).reverse();
+  const width = 640, height = 200, left = 56, right = 12, top = 12, bottom = 28;
+  const t0 = Math.min(...pts.map((p) => p.t)), t1 = Math.max(...pts.map((p) => p.t));
+  const v1 = Math.max(1, ...pts.map((p) => p.v)), v0 = Math.min(0, ...pts.map((p) => p.v));
+  const x = (t) => (t1 === t0 ? (left + width - right) / 2 : left + ((t - t0) / (t1 - t0)) * (width - left - right));
+  const y = (v) => top + (1 - (v - v0) / (v1 - v0)) * (height - top - bottom);
+  const svg = svgEl('svg', { class: 'chart history', id: 'balance-chart', viewBox: `0 0 ${width} ${height}`, role: 'img',
+    'aria-label': `Balance over time: ${pts.length} entr${pts.length === 1 ? 'y' : 'ies'}, from ${pts[0].e.balance_after} to ${pts[pts.length - 1].e.balance_after} credits` });
+  svg.append(svgEl('line', { class: 'axis', x1: left, y1: y(v0), x2: width - right, y2: y(v0) }),
+    svgEl('line', { class: 'axis', x1: left, y1: top, x2: left, y2: height - bottom }),
+    svgEl('text', { x: left - 6, y: y(v1) + 4, 'text-anchor': 'end' }, String(v1)),
+    svgEl('text', { x: left - 6, y: y(v0) + 4, 'text-anchor': 'end' }, String(v0)),
+    svgEl('text', { x: left, y: height - 8 }, localText(new Date(t0))),
+    svgEl('text', { x: width - right, y: height - 8, 'text-anchor': 'end' }, localText(new Date(t1))),
+    svgEl('polyline', { class: 'line', points: pts.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ') }));
+  for (const p of pts) {
+    svg.append(svgEl('circle', { class: 'pt', cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 4, 'data-entry': p.e.id },
+      svgEl('title', {}, `${utcText(new Date(p.t))}: ${p.e.kind} ${p.e.amount}, balance ${p.e.balance_after}`)));
+  }
+  return svg;
+}
+
+function entryRows(entries) {
+  return entries.map((e) => h('tr', { dataset: { entry: e.id } }, h('td', {}, timeEl(e.created_at)), h('td', {}, e.kind),
+    h('td', { class: 'num' }, e.amount), h('td', { class: 'num' }, e.balance_after), h('td', {}, e.counterparty || ''),
+    h('td', { class: 'mono' }, e.lease_uuid || e.bid_uuid || ''), h('td', {}, e.memo || '')));
+}
+
+// The entries, newest first, a page at a time: "Older" follows the API's marker, "Newer" goes back.
+function entriesSection(base) {
+  const box = h('div', { id: 'entries' });
+  const markers = [null];
+  const draw = async () => {
+    const marker = markers[markers.length - 1];
+    const q = new URLSearchParams({ limit: 20 });
+    if (marker) q.set('marker', marker);
+    const page = await api('GET', `${base}/entries?${q}`);
+    const newer = h('button', { type: 'button', class: 'secondary', id: 'entries-newer', disabled: markers.length === 1 }, 'Newer');
+    const older = h('button', { type: 'button', class: 'secondary', id: 'entries-older', disabled: !page.next }, 'Older');
+    newer.addEventListener('click', () => { markers.pop(); act(newer, draw); });
+    older.addEventListener('click', () => {
+      markers.push(new URLSearchParams(page.next.split('?')[1] || '').get('marker'));
+      act(older, draw);
+    });
+    box.replaceChildren(table(['Time', 'Kind', 'Amount', 'Balance after', 'Counterparty', 'Lease or bid', 'Memo'], entryRows(page.entries),
+      'No entries yet.'), h('div', { class: 'pager' }, newer, older));
+  };
+  return [box, draw];
+}
+
+async function pricesSection() {
+  const p = await api('GET', '/market/v1/prices');
+  return [h('p', { class: 'muted' }, 'Asking prices of free offers, credits per node-hour, between ', timeEl(p.start), ' and ', timeEl(p.end), '.'),
+    table(['Resource class', 'Offers', 'Free', 'Min', 'Median', 'Max'], p.prices.map((r) => h('tr', { dataset: { priceClass: r.resource_class } },
+      h('td', {}, r.resource_class), h('td', { class: 'num' }, r.offers), h('td', { class: 'num' }, r.free_offers),
+      h('td', { class: 'num' }, r.min ?? '—'), h('td', { class: 'num' }, r.median ?? '—'), h('td', { class: 'num' }, r.max ?? '—'))),
+    'No offers.')];
+}
+
+function bidWindow(b) {
+  if (b.start_time) return [timeEl(b.start_time), ' – ', timeEl(b.end_time)];
+  return [`${b.duration} between `, timeEl(b.not_before), ' and ', timeEl(b.not_after)];
+}
+
+async function bidsSection(redraw) {
+  const bids = (await api('GET', '/market/v1/bids')).bids;
+  return [table(['Bid', 'Status', 'Machines', 'Class', 'Window', 'Max price', 'Cost', ''], bids.map((b) => {
+    const cancel = h('button', { type: 'button', class: 'danger', 'aria-label': `Cancel bid ${b.uuid}` }, 'Cancel');
+    cancel.addEventListener('click', () => {
+      if (!confirm(`Cancel bid ${b.uuid.slice(0, 8)} for ${b.quantity} × ${b.resource_class}?`)) return;
+      act(cancel, async () => { await api('DELETE', `/market/v1/bids/${b.uuid}`); return `Bid ${b.uuid.slice(0, 8)} cancelled.`; }, redraw);
+    });
+    return h('tr', { dataset: { bid: b.uuid } }, h('td', { class: 'mono' }, b.uuid.slice(0, 8)), h('td', { class: 'status' }, b.status),
+      h('td', { class: 'num' }, b.quantity), h('td', {}, b.resource_class), h('td', {}, bidWindow(b)), h('td', { class: 'num' }, b.max_price),
+      h('td', { class: 'num' }, b.cost ?? ''), h('td', { class: 'actions' }, b.status === 'open' ? cancel : null));
+  }), 'No bids.')];
+}
+
+// A bid: N machines of a class matching properties, in a fixed window or for a duration somewhere in a window.
+function bidForm(onDone) {
+  const start = nextHour(new Date());
+  const qty = h('input', { id: 'bid-quantity', type: 'number', min: 1, step: 1, value: 1, required: true });
+  const rc = h('input', { id: 'bid-rc', required: true });
+  const props = h('input', { id: 'bid-props', placeholder: 'cpus>=32, memory_mb>=262144' });
+  const mode = h('select', { id: 'bid-mode' }, h('option', { value: 'fixed' }, 'a fixed window'), h('option', { value: 'flexible' }, 'a duration within a window'));
+  const from = h('input', { id: 'bid-from', type: 'datetime-local', value: inputValue(start), required: true });
+  const to = h('input', { id: 'bid-to', type: 'datetime-local', value: inputValue(new Date(start.getTime() + DAY)), required: true });
+  const hours = h('input', { id: 'bid-hours', type: 'number', min: 1, step: 1, value: 24 });
+  const price = h('input', { id: 'bid-max-price', inputmode: 'decimal', required: true, placeholder: 'credits per node-hour' });
+  const partial = h('input', { id: 'bid-partial', type: 'checkbox' });
+  const expires = h('input', { id: 'bid-expires', type: 'datetime-local' });
+  const submit = h('button', { type: 'submit', id: 'bid-submit' }, 'Place bid');
+  const hoursField = field('Duration (hours)', hours);
+  const show = () => { hoursField.hidden = mode.value !== 'flexible'; };
+  mode.addEventListener('change', show);
+  show();
+  const form = h('form', { class: 'bar', 'aria-label': 'Place a bid' }, field('Machines', qty), field('Resource class', rc),
+    field('Properties', props), field('For', mode), field('From', from), field('Until', to), hoursField, field('Max price', price),
+    h('label', { class: 'check' }, partial, 'Take fewer if not all fit'), field('Expires (optional)', expires), submit);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const a = fromInput(from.value), b = fromInput(to.value);
+    if (!a || !b || b <= a) { say('Pick a window whose end is after its start.'); return; }
+    const body = { quantity: Number(qty.value), resource_class: rc.value.trim(),
+      properties: props.value.split(',').map((x) => x.trim()).filter(Boolean), max_price: price.value.trim(), all_or_nothing: !partial.checked };
+    if (mode.value === 'fixed') Object.assign(body, { start_time: apiTime(a), end_time: apiTime(b) });
+    else Object.assign(body, { duration: `PT${Number(hours.value)}H`, not_before: apiTime(a), not_after: apiTime(b) });
+    const exp = fromInput(expires.value);
+    if (exp) body.expires_at = apiTime(exp);
+    act(submit, async () => {
+      const bid = await api('POST', '/market/v1/bids', body, { 'Idempotency-Key': idempotencyKey() });
+      return `Bid ${bid.uuid.slice(0, 8)} placed: ${bid.quantity} × ${bid.resource_class}, ${bid.status}.`;
+    }, onDone);
+  });
+  return form;
+}
+
+// Owner: what each node earned over the last 30 days (usage by_node).
+async function earningsSection(projectId) {
+  const to = new Date(), from = new Date(to.getTime() - 30 * DAY);
+  const q = new URLSearchParams({ start: apiTime(from), end: apiTime(to), project: projectId });
+  const u = await api('GET', `/market/v1/usage?${q}`);
+  const mine = u.projects.find((p) => p.project_id === projectId) || { by_node: [] };
+  return [h('p', { class: 'muted' }, 'Between ', timeEl(u.start), ' and ', timeEl(u.end), '.'),
+    table(['Node', 'Node-hours lent', 'Credits earned'], mine.by_node.map((n) => h('tr', { dataset: { earnings: n.node_uuid } },
+      h('td', {}, n.node || n.node_uuid), h('td', { class: 'num' }, n.node_hours_lent), h('td', { class: 'num' }, n.credits_earned))),
+    'No node of yours earned credits in this range.')];
+}
+
+// The project's credits: balance, history chart, entries, the price index, bids and (owners) earnings per node.
+pages.credits = async (main) => {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const projectId = params.get('project') || session.project.id;
+  const base = `/market/v1/accounts/${encodeURIComponent(projectId)}`;
+  const [account, history] = await Promise.all([api('GET', base), api('GET', `${base}/entries?limit=1000`)]);
+  main.append(h('h1', {}, `Credits of ${account.project || account.project_id}`),
+    h('dl', { class: 'balance', id: 'credit-summary' },
+      h('div', {}, h('dt', {}, 'Balance'), h('dd', { id: 'credit-balance' }, account.balance)),
+      h('div', {}, h('dt', {}, 'Held'), h('dd', { id: 'credit-held' }, account.held)),
+      h('div', {}, h('dt', {}, 'Available'), h('dd', { id: 'credit-available' }, account.available))));
+  main.append(h('h2', {}, 'Balance history'), history.entries.length
+    ? h('div', { class: 'panel' }, balanceChart(history.entries))
+    : h('p', { class: 'empty' }, 'No entries yet: credits come from a grant, a transfer or leasing out a node.'));
+  const [entries, drawEntries] = entriesSection(base);
+  main.append(h('h2', {}, 'Entries'), entries);
+  await drawEntries();
+  main.append(h('h2', {}, 'Price index'), h('div', { id: 'prices' }, ...(await optional('The price index', pricesSection))));
+  if (hasRole('lessee', 'admin')) {
+    const bids = h('div', { id: 'bids' });
+    const drawBids = async () => bids.replaceChildren(...(await optional('Bidding', () => bidsSection(drawBids))));
+    main.append(h('h2', {}, 'Bids'), bidForm(drawBids), bids);
+    await drawBids();
+  }
+  if (hasRole('owner', 'admin')) {
+    main.append(h('h2', {}, 'Earnings per node, last 30 days'), h('div', { id: 'earnings' }, ...(await optional('Usage', () => earningsSection(projectId)))));
+  }
+};
+
 // ---------- shell
 
 const navItems = [
@@ -798,6 +986,7 @@ const navItems = [
   ['pools', 'Pools', () => hasRole('lessee', 'admin')],
   ['nodes', 'Nodes', () => true],
   ['usage', 'Usage', () => hasRole('owner', 'admin')],
+  ['credits', 'Credits', () => true],
   ['events', 'Events', () => true],
   ['admin', 'Admin', () => hasRole('admin')],
 ];

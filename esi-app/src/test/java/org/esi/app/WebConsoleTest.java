@@ -3,6 +3,7 @@ package org.esi.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -388,6 +389,87 @@ class WebConsoleTest {
         wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "pool"));
         assertThat(browser.findElement(By.id("alert")).getText()).containsIgnoringCase("could not be found");
         assertThat(browser.findElement(By.id("main")).getText()).doesNotContain("ui-workers").doesNotContain("pool-a");
+    }
+
+    @Test
+    void theCreditsPageShowsTheBalanceItsHistoryBidsAndEarningsPerNode() {
+        String owners = esi.createProject("ui-credit-owners", null);
+        String lessees = esi.createProject("ui-credit-lessees", null);
+        String oscar = esi.userToken("oscar", owners, "owner");
+        String luna = esi.userToken("luna", lessees, "lessee");
+        http.post("/market/v1/accounts/" + lessees + "/grants", esi.adminToken(), Map.of("amount", "100", "memo", "welcome")).expect(201);
+        http.post("/market/v1/transfers", luna, Map.of("to", owners, "amount", "10")).expect(201);
+        String node = http.post("/baremetal/v1/nodes", oscar, Map.of("name", "credit-node", "driver", "fake-hardware",
+                "resource_class", "credit-metal", "properties", Map.of("cpus", 32))).expect(201).json().path("uuid").asText();
+        Instant from = Instant.now().truncatedTo(ChronoUnit.HOURS);
+        String offer = http.post("/lease/v1/offers", oscar, Map.of("resource_uuid", node, "price", "2", "start_time", from.toString(),
+                "end_time", from.plus(3, ChronoUnit.DAYS).toString())).expect(201).json().path("uuid").asText();
+        Instant s = from.plus(1, ChronoUnit.DAYS);
+        http.post("/lease/v1/offers/" + offer + "/claim", luna, Map.of("start_time", s.toString(),
+                "end_time", s.plus(2, ChronoUnit.HOURS).toString())).expect(201);
+        JsonNode account = http.get("/market/v1/accounts/" + lessees, luna).expect(200).json();
+        int entries = http.get("/market/v1/accounts/" + lessees + "/entries", luna).expect(200).json().path("entries").size();
+        assertThat(account.path("balance").asText()).isEqualTo("86");
+
+        logIn("luna", "ui-credit-lessees");
+        browser.findElement(By.linkText("Credits")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
+        assertThat(browser.findElement(By.id("credit-balance")).getText()).isEqualTo("86");
+        assertThat(browser.findElement(By.id("credit-held")).getText()).isEqualTo(account.path("held").asText());
+        assertThat(browser.findElement(By.id("credit-available")).getText()).isEqualTo(account.path("available").asText());
+        // One point per entry on the balance line, and each entry in the table.
+        assertThat(browser.findElements(By.cssSelector("#balance-chart circle.pt"))).hasSize(entries);
+        assertThat(browser.findElements(By.cssSelector("#balance-chart polyline"))).hasSize(1);
+        assertThat(browser.findElements(By.cssSelector("tr[data-entry]"))).hasSize(entries);
+        assertThat(textOf("#entries")).contains("grant", "welcome", "transfer", "hold");
+        assertEveryControlHasALabel();
+        shot("20-lessee-credits");
+
+        // Bids and usage are landing on main while this page is written: their sections say when the server has no route yet.
+        if (!textOf("#bids").contains("not available")) {
+            // A bid the server refuses: its words in the alert, nothing placed.
+            setValue("bid-quantity", "2");
+            setValue("bid-rc", "credit-metal");
+            setValue("bid-max-price", "lots");
+            browser.findElement(By.id("bid-submit")).click();
+            wait.until(d -> !d.findElement(By.id("alert")).getText().isBlank());
+            assertThat(browser.findElement(By.id("alert")).getAttribute("class")).doesNotContain("ok");
+            assertThat(browser.findElement(By.id("alert")).getText()).containsIgnoringCase("max_price");
+            assertThat(browser.findElements(By.cssSelector("tr[data-bid]"))).isEmpty();
+            shot("21-lessee-bad-bid");
+            setValue("bid-max-price", "0.5");
+            browser.findElement(By.id("bid-submit")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "placed"));
+            wait.until(d -> d.findElements(By.cssSelector("tr[data-bid]")).size() == 1);
+            browser.findElement(By.cssSelector("tr[data-bid] button.danger")).click();
+            wait.until(ExpectedConditions.alertIsPresent()).accept();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-bid] td.status"), "cancelled"));
+            shot("22-lessee-bid-cancelled");
+        }
+
+        browser.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+        logIn("oscar", "ui-credit-owners");
+        browser.get(esi.url() + "/ui/#/credits");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
+        assertThat(browser.findElement(By.id("credit-balance")).getText()).isEqualTo("10");
+        if (!textOf("#earnings").contains("not available")) {
+            // The lessee's lease ran (started now, ended early): the owner was paid for its time, shown per node.
+            String now = http.post("/lease/v1/offers/" + offer + "/claim", luna, Map.of()).expect(201).json().path("uuid").asText();
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> "active".equals(
+                    http.get("/lease/v1/leases/" + now, luna).json().path("status").asText()));
+            http.delete("/lease/v1/leases/" + now, luna).expect(200);
+            String q = "?project=" + owners + "&start=" + from.minus(1, ChronoUnit.DAYS) + "&end=" + Instant.now().plus(1, ChronoUnit.HOURS);
+            JsonNode byNode = new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+                JsonNode u = http.get("/market/v1/usage" + q, oscar).expect(200).json().path("projects").get(0).path("by_node");
+                return u.isEmpty() ? null : u.get(0);
+            });
+            browser.navigate().refresh();
+            wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
+            WebElement row = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-earnings='" + node + "']")));
+            assertThat(row.getText()).contains("credit-node", byNode.path("credits_earned").asText());
+            shot("23-owner-earnings");
+        }
     }
 
     /** The members' statuses, read in one step so that a redraw in between cannot leave a stale element. */
