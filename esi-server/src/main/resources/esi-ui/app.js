@@ -873,7 +873,7 @@ function entriesSection(base) {
 async function pricesSection() {
   const p = await api('GET', '/market/v1/prices');
   return [h('p', { class: 'muted' }, 'Asking prices of free offers, credits per node-hour, between ', timeEl(p.start), ' and ', timeEl(p.end), '.'),
-    table(['Resource class', 'Offers', 'Free', 'Min', 'Median', 'Max'], p.prices.map((r) => h('tr', { dataset: { priceClass: r.resource_class } },
+    table(['Resource class', 'Priced offers', 'Free offers', 'Min', 'Median', 'Max'], p.prices.map((r) => h('tr', { dataset: { priceClass: r.resource_class } },
       h('td', {}, r.resource_class), h('td', { class: 'num' }, r.offers), h('td', { class: 'num' }, r.free_offers),
       h('td', { class: 'num' }, r.min ?? '—'), h('td', { class: 'num' }, r.median ?? '—'), h('td', { class: 'num' }, r.max ?? '—'))),
     'No offers.')];

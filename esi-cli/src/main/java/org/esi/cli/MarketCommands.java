@@ -213,7 +213,7 @@ final class MarketCommands extends Group {
     @Override
     void run() {
       String path = window.query(BASE + "/prices").add("resource_class", resourceClass).toString();
-      output().list(List.of(Column.of("Resource Class", "resource_class"), Column.of("Offers", "offers"),
+      output().list(List.of(Column.of("Resource Class", "resource_class"), Column.of("Priced Offers", "offers"),
           Column.of("Free Offers", "free_offers"), Column.of("Min", "min"), Column.of("Median", "median"), Column.of("Max", "max")),
           client().listAll(path, "prices", false));
     }
