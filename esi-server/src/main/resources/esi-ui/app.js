@@ -949,6 +949,46 @@ async function earningsSection(projectId) {
     'No node of yours earned credits in this range.')];
 }
 
+// An amount-and-memo form (a transfer, an admin's grant) POSTed with a fresh Idempotency-Key; the page is redrawn after.
+function paymentForm(id, title, button, extra, send) {
+  const amount = h('input', { id: `${id}-amount`, inputmode: 'decimal', required: true, placeholder: '12.5' });
+  const memo = h('input', { id: `${id}-memo`, placeholder: 'optional', maxlength: 1024 });
+  const submit = h('button', { type: 'submit', id: `${id}-submit` }, button);
+  const form = h('form', { class: 'bar', 'aria-label': title }, ...extra.map(([label, input]) => field(label, input)),
+    field('Amount', amount), field('Memo', memo), submit);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const body = { amount: amount.value.trim() };
+    if (memo.value.trim()) body.memo = memo.value.trim();
+    act(submit, () => send(body, { 'Idempotency-Key': idempotencyKey() }), () => route());
+  });
+  return form;
+}
+
+function creditForms(account) {
+  const out = [];
+  if (account.project_id === session.project.id) {
+    const to = h('input', { id: 'transfer-to', required: true, placeholder: 'project name or ID' });
+    out.push(paymentForm('transfer', 'Transfer credits', 'Transfer', [['To project', to]], async (body, headers) => {
+      const e = await api('POST', '/market/v1/transfers', { ...body, to: to.value.trim() }, headers);
+      return `Transferred ${e.amount.replace(/^-/, '')} credits to ${to.value.trim()}.`;
+    }));
+  }
+  if (hasRole('admin')) {
+    const project = h('input', { id: 'credits-project', required: true, value: account.project || account.project_id });
+    const go = h('form', { class: 'bar', 'aria-label': 'Show a project' }, field('Project', project), h('button', { type: 'submit' }, 'Show'));
+    go.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      location.hash = `#/credits?${new URLSearchParams({ project: project.value.trim() })}`;
+    });
+    out.push(go, paymentForm('grant', 'Grant credits', 'Grant', [], async (body, headers) => {
+      const e = await api('POST', `/market/v1/accounts/${encodeURIComponent(account.project_id)}/grants`, body, headers);
+      return `Granted ${e.amount} credits to ${account.project || account.project_id}.`;
+    }));
+  }
+  return out;
+}
+
 // The project's credits: balance, history chart, entries, the price index, bids and (owners) earnings per node.
 pages.credits = async (main) => {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
@@ -959,7 +999,8 @@ pages.credits = async (main) => {
     h('dl', { class: 'balance', id: 'credit-summary' },
       h('div', {}, h('dt', {}, 'Balance'), h('dd', { id: 'credit-balance' }, account.balance)),
       h('div', {}, h('dt', {}, 'Held'), h('dd', { id: 'credit-held' }, account.held)),
-      h('div', {}, h('dt', {}, 'Available'), h('dd', { id: 'credit-available' }, account.available))));
+      h('div', {}, h('dt', {}, 'Available'), h('dd', { id: 'credit-available' }, account.available))),
+    ...creditForms(account));
   main.append(h('h2', {}, 'Balance history'), history.entries.length
     ? h('div', { class: 'panel' }, balanceChart(history.entries))
     : h('p', { class: 'empty' }, 'No entries yet: credits come from a grant, a transfer or leasing out a node.'));

@@ -424,6 +424,12 @@ class WebConsoleTest {
         assertThat(textOf("#entries")).contains("grant", "welcome", "transfer", "hold");
         assertEveryControlHasALabel();
         shot("20-lessee-credits");
+        browser.findElement(By.id("transfer-to")).sendKeys("ui-credit-owners");
+        browser.findElement(By.id("transfer-amount")).sendKeys("1");
+        browser.findElement(By.id("transfer-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "Transferred 1 credits to ui-credit-owners"));
+        wait.until(ExpectedConditions.textToBe(By.id("credit-balance"), "85"));
+        assertThat(browser.findElements(By.cssSelector("#balance-chart circle.pt"))).hasSize(entries + 1);
 
         // Bids and usage are landing on main while this page is written: their sections say when the server has no route yet.
         if (!textOf("#bids").contains("not available")) {
@@ -452,7 +458,7 @@ class WebConsoleTest {
         logIn("oscar", "ui-credit-owners");
         browser.get(esi.url() + "/ui/#/credits");
         wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
-        assertThat(browser.findElement(By.id("credit-balance")).getText()).isEqualTo("10");
+        assertThat(browser.findElement(By.id("credit-balance")).getText()).isEqualTo("11");
         if (!textOf("#earnings").contains("not available")) {
             // The lessee's lease ran (started now, ended early): the owner was paid for its time, shown per node.
             String now = http.post("/lease/v1/offers/" + offer + "/claim", luna, Map.of()).expect(201).json().path("uuid").asText();
@@ -470,6 +476,22 @@ class WebConsoleTest {
             assertThat(row.getText()).contains("credit-node", byNode.path("credits_earned").asText());
             shot("23-owner-earnings");
         }
+
+        // The admin looks at another project's credits and grants some.
+        browser.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+        logIn("admin", "admin");
+        browser.get(esi.url() + "/ui/#/credits?project=ui-credit-lessees");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
+        String before = browser.findElement(By.id("credit-balance")).getText();
+        browser.findElement(By.id("grant-amount")).sendKeys("5");
+        browser.findElement(By.id("grant-memo")).sendKeys("top-up");
+        browser.findElement(By.id("grant-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "Granted 5 credits to ui-credit-lessees"));
+        wait.until(d -> !d.findElement(By.id("credit-balance")).getText().equals(before));
+        assertThat(textOf("#entries")).contains("top-up");
+        assertEveryControlHasALabel();
+        shot("24-admin-grant");
     }
 
     /** The members' statuses, read in one step so that a redraw in between cannot leave a stale element. */
