@@ -22,7 +22,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random grants, transfers, holds, posts, voids and expiries against a plain in-memory model: after every step the
+ * Random grants, transfers, holds, posts, voids, expiries, and priced leases (claims, 402s, extensions, ends on time,
+ * early or before they started) against a plain in-memory model: after every step the
  * ledger sums to zero, no balance but the mint's is negative, every hold has ended at most once and as the model
  * says, and every balance (and held amount) is the model's. Then the database's own guards, tried head-on.
  */
@@ -37,6 +38,7 @@ class LedgerPropertyTest {
         server = TestingEsiServer.start();
         jdbi = server.server().database().jdbi();
         market = new MarketService(new MarketStore(jdbi), clock, 250, new org.esi.event.EventStore(jdbi), e -> { }); // a 2.5 % fee, so the operator account is exercised
+        charges = new LeaseCharges(market);
     }
 
     @AfterAll
@@ -46,6 +48,11 @@ class LedgerPropertyTest {
 
     /** The model: balances by account, and each hold's amount, payer and whether it is still held. */
     private record ModelHold(String payer, long amount, java.time.Instant expiresAt) {}
+
+    /** A priced lease of the model: its terms, and the holds its claim and extensions made, oldest first. */
+    private record ModelLease(org.esi.lease.Lease lease, List<UUID> holds) {}
+
+    private static LeaseCharges charges;
 
     @Test
     void randomOperationsKeepEveryInvariantAndMatchTheModel() {
@@ -75,11 +82,14 @@ class LedgerPropertyTest {
         long escrow0 = accountBalance("escrow");
         long mint = 0;
         long operator = 0;
-        for (int step = 0; step < 150; step++) {
+        List<ModelLease> leases = new ArrayList<>();
+        int settledLeases = 0;
+        int refundedLeases = 0;
+        for (int step = 0; step < 240; step++) {
             String a = projects.get(rnd.nextInt(projects.size()));
             String b = projects.get(rnd.nextInt(projects.size()));
             long amount = 1 + rnd.nextInt(50_000);
-            switch (rnd.nextInt(7)) {
+            switch (rnd.nextInt(10)) {
                 case 0 -> {
                     market.grant(a, amount, "g", Optional.empty());
                     balance.merge(a, amount, Long::sum);
@@ -155,13 +165,125 @@ class LedgerPropertyTest {
                         balance.merge(m.payer(), m.amount(), Long::sum);
                     }
                 }
+                case 7 -> {
+                    // A claim of a priced lease: its cost is held in the claim's transaction, or 402 and nothing.
+                    java.time.Instant start = clock.instant().plus(Duration.ofMinutes(rnd.nextInt(60)));
+                    java.time.Instant end = start.plus(Duration.ofMinutes(1 + rnd.nextInt(240)));
+                    long price = 1 + rnd.nextInt(20_000);
+                    org.esi.lease.Lease l = lease(a, b, start, end, null, price);
+                    if (l.cost() == 0) {
+                        continue;
+                    }
+                    if (balance.get(a) < l.cost()) {
+                        expectPaymentRequired(() -> jdbi.useTransaction(h -> charges.charge(h, l)));
+                    } else {
+                        jdbi.useTransaction(h -> charges.charge(h, l));
+                        UUID id = onlyHeldHoldOf(l.uuid(), List.of());
+                        open.put(id, new ModelHold(a, l.cost(), l.endTime().plus(LeaseCharges.SETTLE_GRACE)));
+                        balance.merge(a, -l.cost(), Long::sum);
+                        held.merge(a, l.cost(), Long::sum);
+                        leases.add(new ModelLease(l, new ArrayList<>(List.of(id))));
+                    }
+                }
+                case 8 -> {
+                    // An extension of a live lease holds the difference.
+                    ModelLease ml = leases.isEmpty() ? null : leases.get(rnd.nextInt(leases.size()));
+                    if (ml == null || ml.holds().stream().noneMatch(open::containsKey)) {
+                        continue;
+                    }
+                    org.esi.lease.Lease l = ml.lease();
+                    java.time.Instant newEnd = l.endTime().plus(Duration.ofMinutes(1 + rnd.nextInt(120)));
+                    long newCost = org.esi.lease.LeaseService.cost(l.price(), l.startTime(), newEnd);
+                    long more = newCost - l.cost();
+                    if (more > 0 && balance.get(l.projectId()) < more) {
+                        expectPaymentRequired(() -> jdbi.useTransaction(h -> charges.rebill(h, l, newEnd, newCost)));
+                        continue;
+                    }
+                    jdbi.useTransaction(h -> charges.rebill(h, l, newEnd, newCost));
+                    if (more > 0) {
+                        UUID id = onlyHeldHoldOf(l.uuid(), ml.holds());
+                        ml.holds().add(id);
+                        open.put(id, new ModelHold(l.projectId(), more, newEnd.plus(LeaseCharges.SETTLE_GRACE)));
+                        balance.merge(l.projectId(), -more, Long::sum);
+                        held.merge(l.projectId(), more, Long::sum);
+                    }
+                    leases.set(leases.indexOf(ml), new ModelLease(lease(l, newEnd, newCost), ml.holds()));
+                }
+                case 9 -> {
+                    // A lease ends: on time, early, or before it ever started (a full refund). The owner gets the
+                    // price of the time used, out of the holds oldest first, the fee out of each part posted.
+                    ModelLease ml = leases.isEmpty() ? null : leases.remove(rnd.nextInt(leases.size()));
+                    if (ml == null) {
+                        continue;
+                    }
+                    org.esi.lease.Lease l = ml.lease();
+                    boolean started = rnd.nextInt(4) != 0;
+                    java.time.Instant fulfilled = l.startTime().plusSeconds(rnd.nextInt(120));
+                    java.time.Instant endedAt = rnd.nextBoolean() ? l.endTime().plusSeconds(rnd.nextInt(60))
+                            : fulfilled.plusSeconds(rnd.nextInt((int) Math.max(1, Duration.between(fulfilled, l.endTime()).toSeconds())));
+                    org.esi.lease.Lease ending = started ? fulfilledAt(l, fulfilled) : l;
+                    jdbi.useTransaction(h -> charges.settle(h, ending, endedAt));
+                    long owed = started ? LeaseCharges.owed(ending, endedAt) : 0;
+                    for (UUID id : ml.holds()) {
+                        ModelHold m = open.remove(id);
+                        if (m == null) {
+                            continue; // it expired before the lease ended: nothing left to settle
+                        }
+                        long part = Math.min(owed, m.amount());
+                        owed -= part;
+                        held.merge(m.payer(), -m.amount(), Long::sum);
+                        balance.merge(m.payer(), m.amount() - part, Long::sum);
+                        if (part > 0) {
+                            long fee = market.fee(part);
+                            balance.merge(l.ownerId(), part - fee, Long::sum);
+                            operator += fee;
+                            ended.put(id, HoldStatus.POSTED);
+                        } else {
+                            ended.put(id, HoldStatus.VOIDED);
+                        }
+                    }
+                    if (started) {
+                        settledLeases++;
+                    } else {
+                        refundedLeases++;
+                    }
+                }
                 default -> throw new IllegalStateException();
             }
             long escrow = open.values().stream().mapToLong(ModelHold::amount).sum();
             check(projects, balance, held, mint0 + mint, operator0 + operator, escrow0 + escrow, open, ended);
         }
+        assertThat(settledLeases).as("leases settled in run " + prefix).isPositive();
+        assertThat(refundedLeases).as("leases refunded in run " + prefix).isPositive();
         // The run exercised every way a hold ends, not only refusals.
         assertThat(ended.values()).as("hold ends of run " + prefix).contains(HoldStatus.POSTED, HoldStatus.VOIDED, HoldStatus.EXPIRED);
+    }
+
+    private static org.esi.lease.Lease lease(String lessee, String owner, java.time.Instant start, java.time.Instant end,
+                                             java.time.Instant fulfilled, long price) {
+        return new org.esi.lease.Lease(UUID.randomUUID(), null, lessee, owner, "ironic_node", UUID.randomUUID(), start, end, fulfilled, null,
+                org.esi.lease.LeaseStatus.CREATED, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), null, null, null,
+                start, 0, null, null, null, price, org.esi.lease.LeaseService.cost(price, start, end));
+    }
+
+    private static org.esi.lease.Lease lease(org.esi.lease.Lease l, java.time.Instant end, long cost) {
+        return new org.esi.lease.Lease(l.uuid(), l.name(), l.projectId(), l.ownerId(), l.resourceType(), l.resourceUuid(), l.startTime(), end,
+                l.fulfillTime(), l.expireTime(), l.status(), l.properties(), l.purpose(), l.offerUuid(), l.parentLeaseUuid(), l.createdAt(),
+                l.attempts(), l.lastError(), l.ending(), l.claimedUntil(), l.price(), cost);
+    }
+
+    private static org.esi.lease.Lease fulfilledAt(org.esi.lease.Lease l, java.time.Instant fulfilled) {
+        return new org.esi.lease.Lease(l.uuid(), l.name(), l.projectId(), l.ownerId(), l.resourceType(), l.resourceUuid(), l.startTime(),
+                l.endTime(), fulfilled, null, org.esi.lease.LeaseStatus.ACTIVE, l.properties(), l.purpose(), l.offerUuid(), l.parentLeaseUuid(),
+                l.createdAt(), l.attempts(), l.lastError(), l.ending(), l.claimedUntil(), l.price(), l.cost());
+    }
+
+    /** The one held hold of a lease that is not among {@code known}: what the last charge made. */
+    private static UUID onlyHeldHoldOf(UUID lease, List<UUID> known) {
+        List<UUID> ids = jdbi.withHandle(h -> h.createQuery("select id from market_hold where lease_uuid = :l and status = 'held'")
+                .bind("l", lease).mapTo(UUID.class).list()).stream().filter(id -> !known.contains(id)).toList();
+        assertThat(ids).hasSize(1);
+        return ids.get(0);
     }
 
     private static void check(List<String> projects, Map<String, Long> balance, Map<String, Long> held, long mint, long operator,
