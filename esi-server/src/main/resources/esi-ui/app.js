@@ -818,6 +818,11 @@ async function optional(title, load) {
   }
 }
 
+// A chart's end time: to the second when the chart spans less than a day, so its two ends differ.
+function axisTime(d, span) {
+  return span < DAY ? d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }) : localText(d);
+}
+
 // The balance after each entry over time, oldest left: a line with a point per entry (its time, kind and amount on hover).
 function balanceChart(entries) {
   const pts = entries.map((e) => ({ t: parseTime(e.created_at).getTime(), v: Number(e.balance_after), e })).reverse();
@@ -832,8 +837,8 @@ function balanceChart(entries) {
     svgEl('line', { class: 'axis', x1: left, y1: top, x2: left, y2: height - bottom }),
     svgEl('text', { x: left - 6, y: y(v1) + 4, 'text-anchor': 'end' }, String(v1)),
     svgEl('text', { x: left - 6, y: y(v0) + 4, 'text-anchor': 'end' }, String(v0)),
-    svgEl('text', { x: left, y: height - 8 }, localText(new Date(t0))),
-    svgEl('text', { x: width - right, y: height - 8, 'text-anchor': 'end' }, localText(new Date(t1))),
+    svgEl('text', { x: left, y: height - 8 }, axisTime(new Date(t0), t1 - t0)),
+    svgEl('text', { x: width - right, y: height - 8, 'text-anchor': 'end' }, axisTime(new Date(t1), t1 - t0)),
     svgEl('polyline', { class: 'line', points: pts.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ') }));
   for (const p of pts) {
     svg.append(svgEl('circle', { class: 'pt', cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 4, 'data-entry': p.e.id },

@@ -492,6 +492,13 @@ class WebConsoleTest {
         assertThat(textOf("#entries")).contains("top-up");
         assertEveryControlHasALabel();
         shot("24-admin-grant");
+
+        browser.manage().window().setSize(new Dimension(390, 844));
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
+        Number overflow = (Number) js("return document.documentElement.scrollWidth - window.innerWidth;");
+        assertThat(overflow.intValue()).as("the credits page scrolls sideways on a phone").isLessThanOrEqualTo(1);
+        shot("25-phone-credits");
     }
 
     /** The members' statuses, read in one step so that a redraw in between cannot leave a stale element. */
