@@ -290,7 +290,7 @@ pages.offers = async (main) => {
   const offers = (await api('GET', `/lease/v1/offers?${q}`)).offers.filter((o) => matchesProps(o.resource_properties || {}, filters));
 
   const claimOffer = h('select', { id: 'claim-offer', required: true },
-    offers.map((o) => h('option', { value: o.uuid }, `${o.resource || o.resource_uuid} (${o.resource_class || 'no class'})`)));
+    offers.map((o) => h('option', { value: o.uuid }, `${o.resource || o.resource_uuid} (${o.resource_class || 'no class'}) · ${priceText(o)}`)));
   const claimFrom = h('input', { id: 'claim-from', type: 'datetime-local', value: inputValue(start), required: true });
   const claimTo = h('input', { id: 'claim-to', type: 'datetime-local', value: inputValue(new Date(start.getTime() + DAY)), required: true });
   const claimName = h('input', { id: 'claim-name', placeholder: 'optional' });
@@ -311,7 +311,8 @@ pages.offers = async (main) => {
   });
 
   const rows = offers.map((o) => ({
-    label: h('span', {}, h('strong', {}, o.resource || o.resource_uuid), h('br'), h('span', { class: 'muted' }, o.resource_class || '')),
+    label: h('span', {}, h('strong', {}, o.resource || o.resource_uuid), h('br'),
+      h('span', { class: 'muted' }, [o.resource_class, priceText(o)].filter(Boolean).join(' · '))),
     data: { offer: o.uuid },
     bars: (o.availabilities || []).map(([s, e]) => ({ start: parseTime(s), end: parseTime(e), kind: 'free', text: 'free', data: { offer: o.uuid } })),
     pick: (s, e) => {
@@ -326,6 +327,9 @@ pages.offers = async (main) => {
   main.append(legend([['free', 'free to claim']]),
     timeline(start, end, rows, { label: 'Free windows of each offer', axisLabel: 'drag on a row to pick' }), claim);
 };
+
+// An offer's or lease's asking price as a person reads it.
+function priceText(x) { return x.price ? `${x.price} credits/h` : 'free'; }
 
 function parseProps(text) {
   return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
@@ -368,6 +372,7 @@ pages.leases = async (main) => {
   const starts = leases.map((l) => parseTime(l.start_time)), ends = leases.map((l) => parseTime(l.end_time));
   const [from, to] = rangeAround(starts, ends);
   const mine = leases.filter((l) => l.project_id === session.project.id);
+  const priced = leases.some((l) => l.cost);
   const rows = leases.map((l, i) => ({
     label: h('span', {}, h('strong', {}, l.resource || l.resource_uuid), h('br'), h('span', { class: 'muted' }, l.name || l.uuid.slice(0, 8))),
     data: { lease: l.uuid },
@@ -384,10 +389,10 @@ pages.leases = async (main) => {
     return h('tr', { dataset: { lease: l.uuid } },
       h('td', {}, l.name || l.uuid), h('td', {}, l.resource || l.resource_uuid), h('td', {}, l.project), h('td', {}, l.owner),
       h('td', {}, timeEl(l.start_time)), h('td', {}, timeEl(l.end_time)), h('td', { class: 'status' }, l.status), h('td', {}, countdown),
-      h('td', { class: 'actions' }, cancel));
+      priced ? h('td', { class: 'num' }, l.cost ? `${l.cost} (${l.price}/h)` : 'free') : null, h('td', { class: 'actions' }, cancel));
   });
   main.append(h('h2', {}, mine.length === leases.length ? 'My leases' : 'Leases I hold or granted'),
-    table(['Lease', 'Node', 'Lessee', 'Owner', 'Start', 'End', 'Status', 'Countdown', ''], body));
+    table(['Lease', 'Node', 'Lessee', 'Owner', 'Start', 'End', 'Status', 'Countdown', ...(priced ? ['Cost'] : []), ''], body));
   const tick = () => {
     const t = Date.now();
     document.querySelectorAll('.countdown').forEach((el) => {

@@ -430,6 +430,19 @@ class WebConsoleTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alert"), "Transferred 1 credits to ui-credit-owners"));
         wait.until(ExpectedConditions.textToBe(By.id("credit-balance"), "85"));
         assertThat(browser.findElements(By.cssSelector("#balance-chart circle.pt"))).hasSize(entries + 1);
+        // The asking price where a lessee picks an offer, the cost where it sees its leases.
+        // A window after the lease (the offers page lists offers free for all of it), in the browser's local time.
+        String window = (String) js("const p = n => String(n).padStart(2, '0');"
+                + "const f = t => { const d = new Date(t); return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; };"
+                + "return `from=${f(arguments[0])}&to=${f(arguments[1])}`;", s.plus(3, ChronoUnit.HOURS).toString(), s.plus(1, ChronoUnit.DAYS).toString());
+        browser.get(esi.url() + "/ui/#/offers?rc=credit-metal&" + window);
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "offers"));
+        assertThat(textOf(".tl-row .tl-label")).contains("credit-node", "2 credits/h");
+        browser.get(esi.url() + "/ui/#/leases");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "leases"));
+        assertThat(textOf("tr[data-lease]")).contains("4 (2/h)");
+        browser.get(esi.url() + "/ui/#/credits");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
 
         // Bids and usage are landing on main while this page is written: their sections say when the server has no route yet.
         if (!textOf("#bids").contains("not available")) {
