@@ -535,9 +535,11 @@ pages.node = async (main, id) => {
   const offerTo = h('input', { id: 'new-offer-to', type: 'datetime-local', value: inputValue(new Date(nextHour(new Date()).getTime() + 7 * DAY)), required: true });
   const offerLessee = h('input', { id: 'new-offer-lessee', placeholder: 'anyone' });
   const offerName = h('input', { id: 'new-offer-name', placeholder: 'optional' });
+  const offerPrice = h('input', { id: 'new-offer-price', inputmode: 'decimal', placeholder: 'free' });
   const offerButton = h('button', { type: 'submit', id: 'new-offer-submit' }, 'Create offer');
   const offerForm = h('form', { class: 'bar', 'aria-label': 'Create an offer' },
-    field('From', offerFrom), field('Until', offerTo), field('Only for project', offerLessee), field('Offer name', offerName), offerButton);
+    field('From', offerFrom), field('Until', offerTo), field('Only for project', offerLessee), field('Offer name', offerName),
+    field('Price (credits per node-hour)', offerPrice), offerButton);
   offerForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const a = fromInput(offerFrom.value), b = fromInput(offerTo.value);
@@ -545,6 +547,7 @@ pages.node = async (main, id) => {
     const body = { resource_uuid: s.node.uuid, start_time: apiTime(a), end_time: apiTime(b) };
     if (offerLessee.value.trim()) body.lessee_id = offerLessee.value.trim();
     if (offerName.value.trim()) body.name = offerName.value.trim();
+    if (offerPrice.value.trim()) body.price = offerPrice.value.trim();
     act(offerButton, async () => { const o = await api('POST', '/lease/v1/offers', body); return `Offer ${o.name || o.uuid} created.`; }, () => route());
   });
 
@@ -568,8 +571,8 @@ pages.node = async (main, id) => {
     });
     return b;
   };
-  main.append(h('h2', {}, 'Offers'), table(['Offer', 'For', 'Start', 'End', 'Status', ''], offers.map((o) => h('tr', { dataset: { offer: o.uuid } },
-    h('td', {}, o.name || o.uuid), h('td', {}, o.lessee || 'anyone'), h('td', {}, timeEl(o.start_time)), h('td', {}, timeEl(o.end_time)),
+  main.append(h('h2', {}, 'Offers'), table(['Offer', 'For', 'Price', 'Start', 'End', 'Status', ''], offers.map((o) => h('tr', { dataset: { offer: o.uuid } },
+    h('td', {}, o.name || o.uuid), h('td', {}, o.lessee || 'anyone'), h('td', {}, priceText(o)), h('td', {}, timeEl(o.start_time)), h('td', {}, timeEl(o.end_time)),
     h('td', { class: 'status' }, o.status), h('td', { class: 'actions' }, cancelButton('offer', o)))), 'No offers in this range.'));
   main.append(h('h2', {}, 'Leases'), table(['Lease', 'Lessee', 'Start', 'End', 'Status', ''], s.leases.map((l) => h('tr', { dataset: { lease: l.uuid } },
     h('td', {}, l.name || l.uuid), h('td', {}, l.project), h('td', {}, timeEl(l.start_time)), h('td', {}, timeEl(l.end_time)),

@@ -472,6 +472,21 @@ class WebConsoleTest {
         browser.get(esi.url() + "/ui/#/credits");
         wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
         assertThat(browser.findElement(By.id("credit-balance")).getText()).isEqualTo("11");
+        // The owner prices a new offer on the node's page.
+        browser.get(esi.url() + "/ui/#/node/" + node);
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "node"));
+        String[] next = ((String) js("const p = n => String(n).padStart(2, '0');"
+                + "const f = t => { const d = new Date(t); return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; };"
+                + "return f(arguments[0]) + ' ' + f(arguments[1]);", from.plus(4, ChronoUnit.DAYS).toString(), from.plus(5, ChronoUnit.DAYS).toString())).split(" ");
+        setValue("new-offer-from", next[0]);
+        setValue("new-offer-to", next[1]);
+        setValue("new-offer-price", "3");
+        browser.findElement(By.id("new-offer-submit")).click();
+        wait.until(d -> d.findElements(By.xpath("//tr[@data-offer][contains(., '3 credits/h')]")).size() == 1);
+        assertThat(http.get("/lease/v1/offers?resource_uuid=" + node, oscar).expect(200).json().path("offers").findValuesAsText("price"))
+                .containsExactlyInAnyOrder("2", "3");
+        browser.get(esi.url() + "/ui/#/credits");
+        wait.until(ExpectedConditions.attributeToBe(By.id("main"), "data-page", "credits"));
         if (!textOf("#earnings").contains("not available")) {
             // The lessee's lease ran (started now, ended early): the owner was paid for its time, shown per node.
             String now = http.post("/lease/v1/offers/" + offer + "/claim", luna, Map.of()).expect(201).json().path("uuid").asText();
