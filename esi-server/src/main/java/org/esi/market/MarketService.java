@@ -110,7 +110,7 @@ public final class MarketService {
             throw new IllegalArgumentException("a hold is of a positive amount");
         }
         Instant now = now();
-        Map<String, MarketStore.Locked> locked = store.lock(h, List.of(payer, MarketStore.ESCROW), now);
+        Map<String, MarketStore.Locked> locked = store.lock(h, List.of(payer), now);
         requireCovers(locked.get(payer), amount, "cost");
         UUID tx = UUID.randomUUID();
         Hold hold = new Hold(UUID.randomUUID(), payer, amount, HoldStatus.HELD, null, null, lease, expiresAt, now, null);
@@ -135,7 +135,8 @@ public final class MarketService {
         }
         Instant now = now();
         long fee = fee(amount);
-        store.lock(h, List.of(held.payer(), payee, MarketStore.ESCROW, MarketStore.OPERATOR), now);
+        // The operator's row only when there is a fee for it: otherwise every settlement would take turns on it.
+        store.lock(h, fee > 0 ? List.of(held.payer(), payee, MarketStore.OPERATOR) : List.of(held.payer(), payee), now);
         UUID tx = UUID.randomUUID();
         store.insertTransaction(h, tx, EntryKind.SETTLE, now);
         if (amount - fee > 0) {
@@ -186,7 +187,7 @@ public final class MarketService {
         if (status == HoldStatus.EXPIRED && held.expiresAt().isAfter(now)) {
             throw ApiException.conflict("Hold " + holdId + " is not due to expire until " + LeaseTimes.format(held.expiresAt()));
         }
-        store.lock(h, List.of(held.payer(), MarketStore.ESCROW), now);
+        store.lock(h, List.of(held.payer()), now);
         UUID tx = UUID.randomUUID();
         store.insertTransaction(h, tx, EntryKind.REFUND, now);
         move(h, tx, EntryKind.REFUND, MarketStore.ESCROW, held.payer(), held.amount(), held, now);
