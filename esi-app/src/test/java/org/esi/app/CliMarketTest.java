@@ -113,6 +113,8 @@ class CliMarketTest {
         assertThat(json(lessee, "market", "entry", "list", "--limit", "1", "-f", "json")).hasSize(1);
         assertThat(json(lessee, "market", "entry", "list", "--since", "now+1h", "-f", "json")).isEmpty();
         assertThat(ok(admin, "market", "account", "list").out()).contains("cli-market-lessee", "cli-market-owner", "Available");
+        // Without a project: the one the token is scoped to, for the admin too (who sees every account).
+        assertThat(json(admin, "market", "account", "show", "-f", "json").path("project").asText()).isEqualTo("admin");
 
         Instant from = Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.HOURS);
         JsonNode offer = pricedOffer("cli-market-1", "2.5", from);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,16 +34,21 @@ final class MarketCommands extends Group {
         Column.of("Held", "held"), Column.of("Available", "available"));
   }
 
-  /** The account path of {@code project}, or of the caller's own project (the one account a non-admin sees). */
+  /** The account path of {@code project}, or of the project the token is scoped to (as Keystone's token validation says). */
   static String accountPath(Leaf leaf, String project) {
     if (project != null) {
       return ACCOUNTS + "/" + Query.encode(project);
     }
-    List<JsonNode> mine = leaf.client().listAll(ACCOUNTS, "accounts", false);
-    if (mine.size() != 1) {
-      throw leaf.usage("you see " + mine.size() + " accounts: name the project");
+    String token = leaf.ctx.token();
+    if (token == null) {
+      throw new CliException("not logged in: run esi login (or name the project)");
     }
-    return ACCOUNTS + "/" + Query.encode(mine.get(0).path("project_id").asText());
+    JsonNode t = leaf.client().send("GET", "/identity/v3/auth/tokens", null, Map.of("X-Subject-Token", token)).body();
+    String id = t.path("token").path("project").path("id").asText("");
+    if (id.isEmpty()) {
+      throw leaf.usage("your token is not scoped to a project: name the project");
+    }
+    return ACCOUNTS + "/" + Query.encode(id);
   }
 
   @Command(name = "account", description = "Credit accounts of projects",
