@@ -148,6 +148,8 @@ public final class PoolAutoscaler implements AutoscalerPools {
             return call.get();
         } catch (LeaseService.NotEnoughOffers e) {
             throw new Refused(Refused.Kind.EXHAUSTED, e.getMessage());
+        } catch (org.esi.lease.LeaseQuota.Exceeded e) {
+            throw new Refused(Refused.Kind.EXHAUSTED, e.getMessage()); // the project's quota, as a shortage of machines
         } catch (PoolService.SizeOutOfRange e) {
             throw new Refused(Refused.Kind.OUT_OF_RANGE, e.getMessage());
         } catch (ApiException e) {
