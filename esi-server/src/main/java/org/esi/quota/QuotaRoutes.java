@@ -94,7 +94,9 @@ public final class QuotaRoutes {
         if (hours != null && period == null) {
             throw ApiException.badRequest("'period' (day, week or month) is required with max_node_hours");
         }
-        quotas.store().put(p.id(), nodes, hours, period, clock.instant());
+        if (!quotas.store().put(p.id(), nodes, hours, period, clock.instant())) {
+            throw ApiException.notFound("Project " + Jsons.clip(p.name()) + " could not be found.");
+        }
         call.ctx().json(json(quotas.store().find(p.id()).orElseThrow()));
     }
 

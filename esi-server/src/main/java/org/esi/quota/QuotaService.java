@@ -42,8 +42,13 @@ public final class QuotaService implements LeaseQuota {
             return;
         }
         Quota q = found.get();
+        // An extension changes nothing before the old end: only from there on can it take the project past a limit
+        // (a limit lowered since the lease was booked does not refuse the time the lease already had).
+        Instant from = replacing.flatMap(r -> store.liveWindow(h, r))
+                .filter(w -> w.start().equals(start) && w.end().isAfter(start) && w.end().isBefore(end))
+                .map(QuotaStore.Window::end).orElse(start);
         if (q.maxLeasedNodes() != null) {
-            Peak peak = peak(store.liveWindows(h, projectId, start, end, replacing), start, end);
+            Peak peak = peak(store.liveWindows(h, projectId, from, end, replacing), from, end);
             if (peak.nodes() + 1 > q.maxLeasedNodes()) {
                 throw new LeaseQuota.Exceeded("Quota exceeded: project " + q.projectName() + " may hold at most " + q.maxLeasedNodes()
                         + " leased node" + (q.maxLeasedNodes() == 1 ? "" : "s") + " at once; this lease would make " + (peak.nodes() + 1)
@@ -51,7 +56,7 @@ public final class QuotaService implements LeaseQuota {
             }
         }
         if (q.maxNodeHours() != null) {
-            Instant first = q.period().startOf(start);
+            Instant first = q.period().startOf(from);
             Instant last = q.period().next(q.period().startOf(end.minusNanos(1000)));
             List<QuotaStore.Window> windows = store.windows(h, projectId, first, last, replacing);
             long limit = q.maxNodeHours() * NodeHours.MICROS_PER_UNIT;

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.esi.persistence.Columns;
+import org.esi.persistence.SqlErrors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** SQL of the quotas (V25) and of the lease windows they count. */
 public final class QuotaStore {
@@ -44,14 +46,27 @@ public final class QuotaStore {
                 .bind("m", marker.orElse(null)).bind("limit", limit).map((rs, c) -> quota(rs)).list());
     }
 
-    public void put(String projectId, Integer maxLeasedNodes, Long maxNodeHours, Period period, Instant now) {
+    /** Sets a project's quota; false when the project is gone (deleted since it was looked up). */
+    public boolean put(String projectId, Integer maxLeasedNodes, Long maxNodeHours, Period period, Instant now) {
+        try {
+            upsert(projectId, maxLeasedNodes, maxNodeHours, period, Columns.utc(now));
+            return true;
+        } catch (UnableToExecuteStatementException e) {
+            if (SqlErrors.isForeignKeyViolation(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void upsert(String projectId, Integer maxLeasedNodes, Long maxNodeHours, Period period, java.time.OffsetDateTime now) {
         jdbi.useHandle(h -> h.createUpdate("""
                         insert into lease_quota (project_id, max_leased_nodes, max_node_hours, period, updated_at)
                         values (:p, :n, :h, :period, :now)
                         on conflict (project_id) do update set max_leased_nodes = excluded.max_leased_nodes,
                           max_node_hours = excluded.max_node_hours, period = excluded.period, updated_at = excluded.updated_at""")
                 .bind("p", projectId).bind("n", maxLeasedNodes).bind("h", maxNodeHours)
-                .bind("period", period == null ? null : period.word()).bind("now", Columns.utc(now)).execute());
+                .bind("period", period == null ? null : period.word()).bind("now", now).execute());
     }
 
     public boolean delete(String projectId) {
@@ -72,6 +87,12 @@ public final class QuotaStore {
                         where counted_end > start_time and counted_end > :from""")
                 .bind("p", projectId).bind("from", Columns.utc(from)).bind("to", Columns.utc(to)).bind("x", except.orElse(null))
                 .map((rs, c) -> new Window(Columns.instant(rs, 1), Columns.instant(rs, 2))).list();
+    }
+
+    /** A live lease's window, when it is live. */
+    public Optional<Window> liveWindow(Handle h, UUID lease) {
+        return h.createQuery("select start_time, end_time from lease where uuid = :u and status not in ('expired', 'deleted')")
+                .bind("u", lease).map((rs, c) -> new Window(Columns.instant(rs, 1), Columns.instant(rs, 2))).findOne();
     }
 
     /** The live leases' windows only (what holds a node): the concurrent-node limit counts these. */

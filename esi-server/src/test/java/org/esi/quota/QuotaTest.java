@@ -151,6 +151,44 @@ class QuotaTest {
         assertThat(lease.path("end_time").asText()).isEqualTo(LeaseTimes.format(t.plusSeconds(2 * 3600)));
         // Up to the other lease's start: the lease being extended is not counted twice.
         http.patch("/lease/v1/leases/" + x, s.ownerToken(), Map.of("end_time", t.plusSeconds(3 * 3600).toString())).expect(200);
+
+        // Booked before the limit was lowered, two leases overlap: an extension is judged by the time it adds only.
+        putQuota("qe-lessee", Map.of("max_leased_nodes", 2)).expect(200);
+        String y = claim(s.lesseeToken(), s.offer(), t.plusSeconds(5 * 3600), t.plusSeconds(7 * 3600)).expect(201).json().path("uuid").asText();
+        String z = claim(s.lesseeToken(), o2, t.plusSeconds(6 * 3600), t.plusSeconds(8 * 3600)).expect(201).json().path("uuid").asText();
+        putQuota("qe-lessee", Map.of("max_leased_nodes", 1)).expect(200);
+        http.patch("/lease/v1/leases/" + y, s.ownerToken(), Map.of("end_time", t.plusSeconds(7 * 3600 + 1800).toString())).expect(403);
+        http.patch("/lease/v1/leases/" + z, s.ownerToken(), Map.of("end_time", t.plusSeconds(9 * 3600).toString())).expect(200);
+    }
+
+    @Test
+    void aMonthlyLimitCountsEachCalendarMonth() {
+        LeasingSetup s = LeasingSetup.create(server, "qm");
+        String o2 = s.offerAnotherNode(server, "qm-node-2");
+        putQuota("qm-lessee", Map.of("max_node_hours", 3, "period", "month")).expect(200);
+        Instant m = Instant.now().plus(20, ChronoUnit.DAYS).atOffset(ZoneOffset.UTC).toLocalDate()
+                .with(TemporalAdjusters.firstDayOfNextMonth()).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant before = m.atOffset(ZoneOffset.UTC).minusMonths(1).toInstant();
+        // 1 hour in the month before, 2 in this one; then this month is full and the one before has 2 left.
+        claim(s.lesseeToken(), s.offer(), m.minusSeconds(3600), m.plusSeconds(2 * 3600)).expect(201);
+        claim(s.lesseeToken(), o2, m.plusSeconds(2 * 3600), m.plusSeconds(3 * 3600)).expect(201);
+        TestClient.Response r = claim(s.lesseeToken(), o2, m.plusSeconds(3 * 3600), m.plusSeconds(3 * 3600 + 36)).expect(403);
+        assertThat(r.json().path("faultstring").asText()).isEqualTo("Quota exceeded: project qm-lessee may use at most 3 node-hours"
+                + " per month; this lease would make 3.01 node-hours in the month from " + LeaseTimes.format(m));
+        claim(s.lesseeToken(), o2, m.minusSeconds(3 * 3600), m.minusSeconds(3600)).expect(201);
+        TestClient.Response prev = claim(s.lesseeToken(), o2, m.minusSeconds(4 * 3600), m.minusSeconds(3 * 3600)).expect(403);
+        assertThat(prev.json().path("faultstring").asText()).endsWith("in the month from " + LeaseTimes.format(before));
+    }
+
+    @Test
+    void periodsAreUtcCalendarPeriods() {
+        Instant sunday = Instant.parse("2026-03-01T23:59:59.999999Z");
+        assertThat(Period.DAY.startOf(sunday)).isEqualTo(Instant.parse("2026-03-01T00:00:00Z"));
+        assertThat(Period.WEEK.startOf(sunday)).isEqualTo(Instant.parse("2026-02-23T00:00:00Z"));
+        assertThat(Period.WEEK.startOf(Instant.parse("2026-02-23T00:00:00Z"))).isEqualTo(Instant.parse("2026-02-23T00:00:00Z"));
+        assertThat(Period.MONTH.startOf(sunday)).isEqualTo(Instant.parse("2026-03-01T00:00:00Z"));
+        assertThat(Period.MONTH.next(Instant.parse("2026-02-01T00:00:00Z"))).isEqualTo(Instant.parse("2026-03-01T00:00:00Z"));
+        assertThat(Period.WEEK.next(Instant.parse("2026-12-28T00:00:00Z"))).isEqualTo(Instant.parse("2027-01-04T00:00:00Z"));
     }
 
     @Test
