@@ -143,7 +143,7 @@ public final class PoolAutoscaler implements AutoscalerPools {
     }
 
     /** Runs a pool service call; its refusals become {@link Refused}, anything else stays unexpected. */
-    private static <T> T refusing(Supplier<T> call) throws Refused {
+    static <T> T refusing(Supplier<T> call) throws Refused {
         try {
             return call.get();
         } catch (LeaseService.NotEnoughOffers e) {
