@@ -18,7 +18,7 @@ import picocli.CommandLine.ScopeType;
         NodeCommands.class, PortCommands.class,
         OfferCommands.class, LeaseCommands.class, EventCommands.class,
         NetworkCommands.class, TrunkCommands.class, SwitchCommands.class,
-        PoolCommands.class, ClusterCommands.class,
+        PoolCommands.class, ClusterCommands.class, QuotaCommands.class,
         AuditCommands.class, MarketCommands.class
     })
 final class RootCommand extends Group {

@@ -262,7 +262,11 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
         return set(h, m, MemberStatus.FAILED, reason, now);
     }
 
-    /** Claims what the pool misses; when not all fit, as many as do, with the shortage as the pool's last_error. */
+    /**
+     * Claims what the pool misses; when not all fit, as many as do, with the shortage as the pool's last_error.
+     * A quota refusal is a shortage too: one machine fewer is tried until the project's quota admits the batch,
+     * so the pool takes what the quota leaves and says why it has no more (never a failing round every second).
+     */
     private void claimMissing(Handle h, Pool p, int missing, List<PoolMember> live, Instant now, After after) {
         List<UUID> replacing = new ArrayList<>();
         for (PoolMember d : live) {
@@ -270,18 +274,28 @@ public final class PoolReconciler implements EventListener, AutoCloseable {
                 replacing.add(d.leaseUuid());
             }
         }
-        h.savepoint("claim");
         List<Event> recorded = new ArrayList<>();
-        try {
-            pools.claim(h, p, missing, replacing, recorded);
-            store.setError(h, p.uuid(), null, null);
-        } catch (LeaseService.NotEnoughOffers e) {
+        int wanted = missing;
+        String shortage = null;
+        while (wanted > 0) {
+            h.savepoint("claim");
+            try {
+                pools.claim(h, p, wanted, replacing, recorded);
+                break;
+            } catch (LeaseService.NotEnoughOffers e) {
+                shortage = e.getMessage();
+                wanted = e.fitted();
+            } catch (org.esi.lease.LeaseQuota.Exceeded e) {
+                shortage = e.getMessage();
+                wanted--;
+            }
             h.rollbackToSavepoint("claim");
             recorded.clear();
-            if (e.fitted() > 0) {
-                pools.claim(h, p, e.fitted(), replacing, recorded);
-            }
-            store.setError(h, p.uuid(), "short of " + (missing - e.fitted()) + " machines: " + e.getMessage(), now.plus(RETRY_AFTER_SHORTAGE));
+        }
+        if (shortage == null) {
+            store.setError(h, p.uuid(), null, null);
+        } else {
+            store.setError(h, p.uuid(), "short of " + (missing - wanted) + " machines: " + shortage, now.plus(RETRY_AFTER_SHORTAGE));
         }
         after.events.addAll(recorded);
     }

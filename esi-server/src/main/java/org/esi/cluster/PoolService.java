@@ -168,7 +168,7 @@ public final class PoolService {
             Instant now = clock.instant();
             store.setTerms(h, p.uuid(), lease, renew, c.labels() != null ? c.labels() : p.labels(),
                     c.maxPrice() != null ? c.maxPrice().orElse(null) : p.maxPrice(), now);
-            resize(h, p, desired, reason, now, recorded, release);
+            resize(h, lockLive(h, p.uuid()), desired, reason, now, recorded, release); // on the new terms (a new max_price)
             store.setSizes(h, p.uuid(), min, desired, max, now);
             return null;
         });

@@ -3,6 +3,8 @@ package org.esi.lease;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import org.esi.http.ApiException;
+import org.esi.http.ErrorKind;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -16,6 +18,20 @@ public interface LeaseQuota {
      * extension), which then is not counted twice.
      */
     void admit(Handle h, String projectId, Instant start, Instant end, Optional<UUID> replacing);
+
+    /**
+     * Takes the project's quota lock early, before the booking locks any offer or lease: every booking of a
+     * limited project then takes its locks in one order (quota first), so a batch holding the quota lock
+     * never waits for an offer held by a single claim that waits for the quota lock.
+     */
+    default void lock(Handle h, String projectId) {}
+
+    /** A refusal by {@link #admit}: 403, and callers that book for a project (pools) can tell it from other refusals. */
+    final class Exceeded extends ApiException {
+        public Exceeded(String message) {
+            super(ErrorKind.FORBIDDEN, message);
+        }
+    }
 
     LeaseQuota NONE = (h, projectId, start, end, replacing) -> {};
 }

@@ -180,6 +180,7 @@ public final class LeaseService {
                     return new Claim(store.lease(h, earlier.get()).orElseThrow(), true);
                 }
             }
+            lockQuota(h, caller, caller.projectId());
             Offer o = store.offerForClaim(h, offerUuid).orElseThrow(() -> ApiException.notFound("Offer " + offerUuid + " could not be found."));
             if (o.status() != OfferStatus.AVAILABLE) {
                 throw ApiException.conflict("Offer " + o.uuid() + " is " + o.status().word() + " and cannot be claimed");
@@ -244,6 +245,7 @@ public final class LeaseService {
         if (n <= 0) {
             return claimed;
         }
+        quota.lock(h, b.projectId()); // before the offers' locks, see LeaseQuota.lock
         for (UUID candidate : candidates.stream().sorted().distinct().toList()) {
             Optional<Offer> locked = store.offerForClaim(h, candidate);
             if (locked.isEmpty() || locked.get().status() != OfferStatus.AVAILABLE || now.isBefore(locked.get().startTime())) {
@@ -297,6 +299,7 @@ public final class LeaseService {
         List<Event> recorded = new ArrayList<>();
         Lease lease = write(() -> store.jdbi().inTransaction(h -> {
             recorded.clear(); // a retried attempt starts over
+            lockQuota(h, caller, r.projectId());
             Node node = r.node();
             Optional<Lease> parent = subLeaseParent(h, caller, node);
             NodeFitness.requireFit(node, parent, "leased");
@@ -331,7 +334,9 @@ public final class LeaseService {
         Lease updated = write(() -> store.jdbi().inTransaction(h -> {
             recorded.clear(); // a retried attempt starts over
             // Lock order as everywhere (Lifecycle.end): the offer the lease was claimed from, then the lease.
-            Optional<UUID> offerOf = store.lease(h, uuid).map(Lease::offerUuid);
+            Optional<Lease> before = store.lease(h, uuid);
+            before.ifPresent(b -> lockQuota(h, caller, b.projectId())); // the quota's lock first, see LeaseQuota.lock
+            Optional<UUID> offerOf = before.map(Lease::offerUuid);
             offerOf.ifPresent(o -> store.offerForClaim(h, o));
             Lease l = store.leaseForUpdate(h, uuid).orElseThrow(() -> ApiException.notFound("Lease " + uuid + " could not be found."));
             if (l.status() != LeaseStatus.CREATED && l.status() != LeaseStatus.ACTIVE) {
@@ -423,6 +428,12 @@ public final class LeaseService {
         store.insertClaim(h, l, now);
         if (l.price() != null && l.cost() > 0) {
             billing.charge(h, l);
+        }
+    }
+
+    private void lockQuota(Handle h, Caller caller, String projectId) {
+        if (!caller.isAdmin()) {
+            quota.lock(h, projectId);
         }
     }
 

@@ -151,6 +151,7 @@ public final class EsiServer implements AutoCloseable {
         rules.putAll(org.esi.audit.AuditRules.defaults());
         rules.putAll(org.esi.cluster.ClusterRules.defaults());
         rules.putAll(org.esi.market.MarketRules.defaults());
+        rules.putAll(org.esi.quota.QuotaRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -252,12 +253,14 @@ public final class EsiServer implements AutoCloseable {
             var billing = new org.esi.market.LeaseCharges(market);
             Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier, lateListeners),
                     org.esi.audit.SystemAudit.into(auditStore, clock), billing);
+            var quotas = new org.esi.quota.QuotaService(new org.esi.quota.QuotaStore(database.jdbi()), clock);
             LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
-                    config.leaseDefaultLength(), config.leaseMaxLength(), billing, org.esi.lease.LeaseQuota.NONE);
+                    config.leaseDefaultLength(), config.leaseMaxLength(), billing, quotas);
             new LeaseRoutes(leases, baseUrl, clock).register(api);
             new LeasingNodeRoutes(leases, baseUrl, clock).register(api);
             new org.esi.market.MarketRoutes(market, identity, baseUrl).register(api);
             new org.esi.market.ReportRoutes(new org.esi.market.MarketReports(database.jdbi()), market, identity, clock).register(api);
+            new org.esi.quota.QuotaRoutes(quotas, identity, baseUrl, clock).register(api);
             holdExpiry = new org.esi.market.HoldExpiry(market, clock);
             new EventRoutes(events, baseUrl, p -> identity.findProject(p).map(org.esi.identity.Project::id),
                     LeaseTimes::parse, LeaseTimes::format).register(api);

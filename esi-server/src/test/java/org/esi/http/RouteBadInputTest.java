@@ -150,6 +150,7 @@ class RouteBadInputTest {
         // Amounts as JSON numbers: the fuzzer's mistyped string is a number, which the market accepts as an amount.
         VALID.put("POST /market/v1/accounts/{project}/grants", Map.of("amount", 1, "memo", "never-granted"));
         VALID.put("POST /market/v1/transfers", Map.of("to", "bad-input-project", "amount", 1, "memo", "never-sent"));
+        VALID.put("PUT /market/v1/quotas/{project}", Map.of("max_leased_nodes", 3, "max_node_hours", 10, "period", "day"));
         VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
 
@@ -770,7 +771,7 @@ class RouteBadInputTest {
                 "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
                 "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip",
                 "pool", "pool_member", "pool_scale", "pool_openshift",
-                "market_account", "market_transaction", "market_entry", "market_hold", "idempotency_key"));
+                "market_account", "market_transaction", "market_entry", "market_hold", "idempotency_key", "lease_quota"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {

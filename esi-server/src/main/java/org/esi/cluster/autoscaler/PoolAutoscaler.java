@@ -143,11 +143,13 @@ public final class PoolAutoscaler implements AutoscalerPools {
     }
 
     /** Runs a pool service call; its refusals become {@link Refused}, anything else stays unexpected. */
-    private static <T> T refusing(Supplier<T> call) throws Refused {
+    static <T> T refusing(Supplier<T> call) throws Refused {
         try {
             return call.get();
         } catch (LeaseService.NotEnoughOffers e) {
             throw new Refused(Refused.Kind.EXHAUSTED, e.getMessage());
+        } catch (org.esi.lease.LeaseQuota.Exceeded e) {
+            throw new Refused(Refused.Kind.EXHAUSTED, e.getMessage()); // the project's quota, as a shortage of machines
         } catch (PoolService.SizeOutOfRange e) {
             throw new Refused(Refused.Kind.OUT_OF_RANGE, e.getMessage());
         } catch (ApiException e) {

@@ -48,6 +48,16 @@ class PoolAutoscalerTest {
         assertThat(PoolAutoscaler.capacity(p, List.of(), "gpus")).isZero();
     }
 
+    @Test
+    void aQuotaRefusalIsAShortageOfMachinesNotAnInternalError() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PoolAutoscaler.refusing(() -> {
+            throw new org.esi.lease.LeaseQuota.Exceeded("Quota exceeded: project p may hold at most 2 leased nodes at once");
+        })).isInstanceOfSatisfying(AutoscalerPools.Refused.class, r -> {
+            assertThat(r.kind()).isEqualTo(AutoscalerPools.Refused.Kind.EXHAUSTED);
+            assertThat(r.getMessage()).startsWith("Quota exceeded: project p");
+        });
+    }
+
     private static PoolMember member(UUID node, MemberStatus status, String reason) {
         Instant now = Instant.now();
         return new PoolMember(UUID.randomUUID(), UUID.randomUUID(), node, "worker", status, reason, null, LeaseStatus.ACTIVE,
