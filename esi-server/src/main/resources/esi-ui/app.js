@@ -907,7 +907,8 @@ async function bidsSection(redraw) {
     });
     return h('tr', { dataset: { bid: b.uuid } }, h('td', { class: 'mono' }, b.uuid.slice(0, 8)), h('td', { class: 'status' }, b.status),
       h('td', { class: 'num' }, b.quantity), h('td', {}, b.resource_class), h('td', {}, bidWindow(b)), h('td', { class: 'num' }, b.max_price),
-      h('td', { class: 'num' }, b.cost ?? ''), h('td', { class: 'actions' }, b.status === 'open' ? cancel : null));
+      h('td', { class: 'num' }, b.cost ? `${b.cost} (${(b.leases || []).length} lease${(b.leases || []).length === 1 ? '' : 's'})` : ''),
+      h('td', { class: 'actions' }, b.status === 'open' ? cancel : null));
   }), 'No bids.')];
 }
 

@@ -453,7 +453,7 @@ class WebConsoleTest {
             browser.findElement(By.id("bid-submit")).click();
             wait.until(d -> !d.findElement(By.id("alert")).getText().isBlank());
             assertThat(browser.findElement(By.id("alert")).getAttribute("class")).doesNotContain("ok");
-            assertThat(browser.findElement(By.id("alert")).getText()).containsIgnoringCase("max_price");
+            assertThat(browser.findElement(By.id("alert")).getText()).containsIgnoringCase("price");
             assertThat(browser.findElements(By.cssSelector("tr[data-bid]"))).isEmpty();
             shot("21-lessee-bad-bid");
             setValue("bid-max-price", "0.5");
