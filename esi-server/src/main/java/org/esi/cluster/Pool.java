@@ -8,12 +8,13 @@ import java.util.UUID;
 
 /**
  * A project's standing request for machines of one kind, deployed one way (clusters.md). The pool keeps
- * {@code desiredSize} counting members; {@code lastError} says why it could not, until {@code retryAt}.
+ * {@code desiredSize} counting members; {@code lastError} says why it could not, until {@code retryAt}. It claims priced
+ * offers up to {@code maxPrice} (1/10,000 credit per node-hour) and only free ones without it.
  */
 public record Pool(UUID uuid, String name, String projectId, String resourceClass, List<PropertyMatch> properties,
                    int minSize, int maxSize, int desiredSize, Duration leaseDuration, Duration renewBefore, Deployment deploy,
                    List<PoolNetwork> networks, Map<String, String> labels, String lastError, Instant retryAt, boolean deleting,
-                   Instant createdAt, Instant updatedAt) {
+                   Instant createdAt, Instant updatedAt, Long maxPrice) {
     public Pool {
         properties = List.copyOf(properties);
         networks = List.copyOf(networks);

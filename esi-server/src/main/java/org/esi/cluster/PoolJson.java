@@ -25,6 +25,7 @@ final class PoolJson {
         m.put("networks", p.networks().stream().map(n -> n.network() != null ? Map.of("network", n.network().toString())
                 : Map.of("trunk", n.trunk().toString())).toList());
         m.put("labels", p.labels());
+        m.put("max_price", p.maxPrice() == null ? null : org.esi.market.Money.format(p.maxPrice()));
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (MemberStatus s : MemberStatus.values()) {
             counts.put(s.word(), 0);

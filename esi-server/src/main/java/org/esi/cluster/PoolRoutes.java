@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -25,8 +26,8 @@ import org.esi.cluster.openshift.OpenShiftSettings;
 /** {@code /cluster/v1}: pools of leased machines (clusters.md). A second face over {@link PoolService}. */
 public final class PoolRoutes {
     private static final Set<String> CREATE = Set.of("name", "resource_class", "properties", "min_size", "max_size", "desired_size",
-            "lease_duration", "renew_before", "deploy", "networks", "labels", OpenShiftOption.FIELD);
-    private static final Set<String> PATCH = Set.of("min_size", "max_size", "desired_size", "lease_duration", "renew_before", "labels",
+            "lease_duration", "renew_before", "deploy", "networks", "labels", "max_price", OpenShiftOption.FIELD);
+    private static final Set<String> PATCH = Set.of("min_size", "max_size", "desired_size", "lease_duration", "renew_before", "labels", "max_price",
             OpenShiftOption.FIELD);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Duration DEFAULT_LEASE = Duration.ofDays(1);
@@ -81,7 +82,8 @@ public final class PoolRoutes {
         java.time.Instant now = clock.instant();
         Pool p = new Pool(UUID.randomUUID(), name, project, rc, PropertyMatch.parseAll(body.get("properties")), min, max, desired,
                 duration(body, "lease_duration", DEFAULT_LEASE), duration(body, "renew_before", DEFAULT_RENEW), deploy,
-                networks(body.get("networks"), project), labels(body.get("labels")), null, null, false, now, now);
+                networks(body.get("networks"), project), labels(body.get("labels")), null, null, false, now, now,
+                org.esi.market.Money.optionalPrice(body, "max_price"));
         Pool made = os == null ? pools.create(p) : pools.create(p, h -> openshift.insert(h, p.uuid(), os));
         call.ctx().status(201).json(view(made));
     }
@@ -114,7 +116,8 @@ public final class PoolRoutes {
         PoolService.Change c = new PoolService.Change(optInteger(body, "min_size"), optInteger(body, "desired_size"), optInteger(body, "max_size"),
                 body.has("lease_duration") ? duration(body, "lease_duration", null) : null,
                 body.has("renew_before") ? duration(body, "renew_before", null) : null,
-                body.has("labels") ? labels(body.get("labels")) : null);
+                body.has("labels") ? labels(body.get("labels")) : null,
+                body.has("max_price") ? Optional.ofNullable(org.esi.market.Money.optionalPrice(body, "max_price")) : null);
         JsonNode secrets = body.get(OpenShiftOption.FIELD);
         if (secrets != null && openshift == null) {
             throw ApiException.badRequest("openshift pools are not available on this service");

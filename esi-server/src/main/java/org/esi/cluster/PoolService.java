@@ -147,9 +147,9 @@ public final class PoolService {
         return store.pool(p.uuid()).orElseThrow();
     }
 
-    /** What a PATCH may change; null fields stay. */
+    /** What a PATCH may change; null fields stay ({@code maxPrice}: empty clears it, so only free offers are taken). */
     public record Change(Integer minSize, Integer desiredSize, Integer maxSize, Duration leaseDuration, Duration renewBefore,
-                         Map<String, String> labels) {}
+                         Map<String, String> labels, Optional<Long> maxPrice) {}
 
     public Pool change(Pool pool, Change c, String reason) {
         List<Event> recorded = new ArrayList<>();
@@ -166,7 +166,8 @@ public final class PoolService {
             Duration renew = c.renewBefore() != null ? c.renewBefore() : p.renewBefore();
             requireTerms(lease, renew);
             Instant now = clock.instant();
-            store.setTerms(h, p.uuid(), lease, renew, c.labels() != null ? c.labels() : p.labels(), now);
+            store.setTerms(h, p.uuid(), lease, renew, c.labels() != null ? c.labels() : p.labels(),
+                    c.maxPrice() != null ? c.maxPrice().orElse(null) : p.maxPrice(), now);
             resize(h, p, desired, reason, now, recorded, release);
             store.setSizes(h, p.uuid(), min, desired, max, now);
             return null;
@@ -321,7 +322,7 @@ public final class PoolService {
         Instant now = LeaseTimes.micros(clock.instant());
         List<UUID> candidates = candidates(p, n, now);
         var claimed = leases.claimAll(h, new LeaseService.BatchClaim(p.projectId(), "pool " + p.name(), p.leaseDuration(),
-                p.shortestLease(), "pool " + p.uuid()), candidates, n, recorded);
+                p.shortestLease(), "pool " + p.uuid(), p.maxPrice()), candidates, n, recorded);
         List<UUID> out = new ArrayList<>();
         for (int i = 0; i < claimed.size(); i++) {
             var l = claimed.get(i);
@@ -350,7 +351,11 @@ public final class PoolService {
         String where = "o.status = 'available' and o.start_time <= :now and (" + lessee + ")"
                 + " and o.resource_uuid in (select n.uuid from node n where n.resource_class = :rc and not n.maintenance)"
                 + " and o.resource_uuid not in (select m.node_uuid from pool_member m join lease l on l.uuid = m.lease_uuid"
-                + " where l.status not in ('expired', 'deleted'))";
+                + " where l.status not in ('expired', 'deleted'))"
+                + (p.maxPrice() == null ? " and o.price is null" : " and (o.price is null or o.price <= :maxp)");
+        if (p.maxPrice() != null) {
+            args.put("maxp", p.maxPrice());
+        }
         int limit = Math.min(5000, n * CANDIDATES_PER_MACHINE + 50);
         List<LeaseStore.OfferView> found = leases.store().availableOffers(where, args, now, now.plus(p.shortestLease()), limit);
         Set<UUID> seenNodes = new java.util.HashSet<>();

@@ -39,14 +39,14 @@ public final class PoolStore {
     public void insert(Handle h, Pool p) {
         h.createUpdate("""
                         insert into pool (uuid, name, project_id, resource_class, properties, min_size, max_size, desired_size,
-                          lease_seconds, renew_seconds, deploy, networks, labels, created_at, updated_at)
+                          lease_seconds, renew_seconds, deploy, networks, labels, created_at, updated_at, max_price)
                         values (:u, :name, :project, :rc, cast(:props as jsonb), :min, :max, :desired, :lease, :renew,
-                          cast(:deploy as jsonb), cast(:networks as jsonb), cast(:labels as jsonb), :now, :now)""")
+                          cast(:deploy as jsonb), cast(:networks as jsonb), cast(:labels as jsonb), :now, :now, :maxp)""")
                 .bind("u", p.uuid()).bind("name", p.name()).bind("project", p.projectId()).bind("rc", p.resourceClass())
                 .bind("props", text(propertiesJson(p))).bind("min", p.minSize()).bind("max", p.maxSize()).bind("desired", p.desiredSize())
                 .bind("lease", p.leaseDuration().toSeconds()).bind("renew", p.renewBefore().toSeconds())
                 .bind("deploy", text(p.deploy().toJson())).bind("networks", text(networksJson(p))).bind("labels", text(json.valueToTree(p.labels())))
-                .bind("now", Columns.utc(p.createdAt())).execute();
+                .bind("now", Columns.utc(p.createdAt())).bind("maxp", p.maxPrice()).execute();
     }
 
     public Optional<Pool> pool(UUID uuid) {
@@ -83,9 +83,10 @@ public final class PoolStore {
                 .bind("min", min).bind("d", desired).bind("max", max).bind("now", Columns.utc(now)).bind("u", uuid).execute();
     }
 
-    public void setTerms(Handle h, UUID uuid, Duration lease, Duration renew, Map<String, String> labels, Instant now) {
-        h.createUpdate("update pool set lease_seconds = :l, renew_seconds = :r, labels = cast(:labels as jsonb), updated_at = :now where uuid = :u")
-                .bind("l", lease.toSeconds()).bind("r", renew.toSeconds()).bind("labels", text(json.valueToTree(labels)))
+    public void setTerms(Handle h, UUID uuid, Duration lease, Duration renew, Map<String, String> labels, Long maxPrice, Instant now) {
+        h.createUpdate("update pool set lease_seconds = :l, renew_seconds = :r, labels = cast(:labels as jsonb), max_price = :maxp,"
+                        + " updated_at = :now where uuid = :u")
+                .bind("l", lease.toSeconds()).bind("r", renew.toSeconds()).bind("labels", text(json.valueToTree(labels))).bind("maxp", maxPrice)
                 .bind("now", Columns.utc(now)).bind("u", uuid).execute();
     }
 
@@ -178,7 +179,7 @@ public final class PoolStore {
                 props, rs.getInt("min_size"), rs.getInt("max_size"), rs.getInt("desired_size"), Duration.ofSeconds(rs.getLong("lease_seconds")),
                 Duration.ofSeconds(rs.getLong("renew_seconds")), Deployment.parse(tree(rs.getString("deploy"))), nets, labels,
                 rs.getString("last_error"), Columns.instant(rs, "retry_at"), rs.getBoolean("deleting"), Columns.instant(rs, "created_at"),
-                Columns.instant(rs, "updated_at"));
+                Columns.instant(rs, "updated_at"), rs.getObject("max_price", Long.class));
     }
 
     private static PoolMember member(ResultSet rs) throws SQLException {

@@ -76,7 +76,7 @@ public final class EventRoutes {
             m.put("object_type", e.objectType());
             m.put("object_uuid", e.objectUuid().toString());
             m.put("resource_type", e.resourceType());
-            m.put("resource_uuid", e.resourceUuid().toString());
+            m.put("resource_uuid", e.resourceUuid() == null ? null : e.resourceUuid().toString());
             m.put("lessee_id", e.lesseeId());
             m.put("owner_id", e.ownerId());
             out.add(m);

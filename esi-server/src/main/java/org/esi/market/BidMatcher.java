@@ -152,7 +152,7 @@ public final class BidMatcher implements EventListener, AutoCloseable {
                         uuid, "bid " + uuid), plan, recorded);
                 BidStatus next = claimed.size() == need ? BidStatus.MATCHED : BidStatus.PARTIALLY_MATCHED;
                 store.setStatus(h, uuid, next, null, now);
-                events.matched(h, bid, claimed, now).ifPresent(recorded::add);
+                recorded.add(events.matched(h, bid, claimed, now));
                 return claimed;
             });
             if (!got.isEmpty()) {
@@ -185,7 +185,7 @@ public final class BidMatcher implements EventListener, AutoCloseable {
             recorded.clear();
             List<Bid> due = store.expireDue(h, now);
             for (Bid b : due) {
-                events.expired(h, b, now).ifPresent(recorded::add);
+                recorded.add(events.expired(h, b, now));
             }
             return due;
         });

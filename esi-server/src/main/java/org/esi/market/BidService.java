@@ -20,7 +20,6 @@ public final class BidService {
     private final BidEvents events;
     private final LeaseService leases;
     private final Clock clock;
-    private final List<Runnable> onCreate = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public BidService(BidStore store, BidEvents events, LeaseService leases, Clock clock) {
         this.store = store;
@@ -31,11 +30,6 @@ public final class BidService {
 
     public BidStore store() {
         return store;
-    }
-
-    /** Told after a bid is created, so this instance's matcher looks at once. */
-    public void onCreate(Runnable r) {
-        onCreate.add(r);
     }
 
     /** What a new bid asks for, as parsed: a fixed window (start, end) or a flexible one (duration, notBefore, notAfter). */
@@ -60,13 +54,10 @@ public final class BidService {
             }
             store.insert(h, bid);
             key.ifPresent(k -> IdempotencyKeys.remember(h, k, bid.uuid(), now));
-            events.created(h, bid, now).ifPresent(recorded::add);
+            recorded.add(events.created(h, bid, now));
             return new Created(bid, false);
         });
-        leases.lifecycle().publish(recorded);
-        if (!created.replayed()) {
-            onCreate.forEach(Runnable::run);
-        }
+        leases.lifecycle().publish(recorded); // the create event wakes this instance's matcher
         return created;
     }
 
@@ -129,7 +120,7 @@ public final class BidService {
                 throw ApiException.conflict("Bid " + uuid + " is " + b.status().word() + "; only an open bid can be cancelled");
             }
             store.setStatus(h, uuid, BidStatus.CANCELLED, b.lastError(), now);
-            events.cancelled(h, b, now).ifPresent(recorded::add);
+            recorded.add(events.cancelled(h, b, now));
             return store.find(h, uuid).orElseThrow();
         });
         leases.lifecycle().publish(recorded);

@@ -13,6 +13,8 @@ public final class MarketRules {
         r.put("esi:market:account:get", "rule:admin_api or project_id:%(account.project_id)s");
         r.put("esi:market:grant:create", "rule:admin_api");
         r.put("esi:market:transfer:create", "rule:admin_api or role:owner or role:lessee");
+        r.put("esi:market:usage:get", "rule:admin_api or role:owner or role:lessee or role:member");
+        r.put("esi:market:price:list", "rule:admin_api or role:owner or role:lessee or role:member");
         // Bids: creating one commits the project to leases, so it needs the role a claim does (a lessee); the admin
         // sees every bid, a project its own.
         r.put("esi:market:bid:create", "rule:admin_api or role:lessee");

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.esi.event.Event;
+import org.esi.event.EventListener;
+import org.esi.event.EventStore;
 import org.esi.http.ApiException;
 import org.esi.http.ErrorKind;
 import org.esi.http.IdempotencyKeys;
@@ -29,11 +32,16 @@ public final class MarketService {
     private final Clock clock;
     /** market.fee-percent as basis points (1/100 of a percent) of each posted hold, to the operator account. */
     private final int feeBasisPoints;
+    private final EventStore events;
+    /** Told of each event after the ledger transaction that recorded it commits (the webhook notifier). */
+    private final EventListener listener;
 
-    public MarketService(MarketStore store, Clock clock, int feeBasisPoints) {
+    public MarketService(MarketStore store, Clock clock, int feeBasisPoints, EventStore events, EventListener listener) {
         if (feeBasisPoints < 0 || feeBasisPoints > 10_000) {
             throw new IllegalArgumentException("fee must be 0 to 100 percent");
         }
+        this.events = events;
+        this.listener = listener;
         this.store = store;
         this.clock = clock;
         this.feeBasisPoints = feeBasisPoints;
@@ -49,7 +57,7 @@ public final class MarketService {
     /** Mints {@code amount} into a project's account. */
     public Posted grant(String projectId, long amount, String memo, Optional<IdempotencyKeys.Key> key) {
         Instant now = now();
-        return write(h -> {
+        return writeAndPublish(h -> {
             Optional<Posted> earlier = replay(h, key, projectId, now);
             if (earlier.isPresent()) {
                 return earlier.get();
@@ -59,6 +67,7 @@ public final class MarketService {
             store.insertTransaction(h, tx, EntryKind.GRANT, now);
             store.insertEntry(h, tx, MarketStore.MINT, EntryKind.GRANT, -amount, projectId, null, null, null, memo, now);
             Entry e = store.insertEntry(h, tx, projectId, EntryKind.GRANT, amount, MarketStore.MINT, null, null, null, memo, now);
+            record(h, "esi.market.grant", tx, null, projectId, null, now);
             key.ifPresent(k -> IdempotencyKeys.remember(h, k, tx, now));
             return new Posted(e, false);
         });
@@ -70,7 +79,7 @@ public final class MarketService {
             throw ApiException.badRequest("A transfer needs two different projects; 'to' is the paying project itself");
         }
         Instant now = now();
-        return write(h -> {
+        return writeAndPublish(h -> {
             Optional<Posted> earlier = replay(h, key, from, now);
             if (earlier.isPresent()) {
                 return earlier.get();
@@ -81,6 +90,7 @@ public final class MarketService {
             store.insertTransaction(h, tx, EntryKind.TRANSFER, now);
             Entry e = store.insertEntry(h, tx, from, EntryKind.TRANSFER, -amount, to, null, null, null, memo, now);
             store.insertEntry(h, tx, to, EntryKind.TRANSFER, amount, from, null, null, null, memo, now);
+            record(h, "esi.market.transfer", tx, null, from, to, now);
             key.ifPresent(k -> IdempotencyKeys.remember(h, k, tx, now));
             return new Posted(e, false);
         });
@@ -88,7 +98,7 @@ public final class MarketService {
 
     /** A hold in its own transaction. */
     public Hold hold(String payer, long amount, UUID lease, Instant expiresAt, String memo) {
-        return write(h -> hold(h, payer, amount, lease, expiresAt, memo));
+        return writeAndPublish(h -> hold(h, payer, amount, lease, expiresAt, memo));
     }
 
     /**
@@ -113,12 +123,13 @@ public final class MarketService {
         store.insertEntry(h, tx, payer, EntryKind.HOLD, -amount, MarketStore.ESCROW, lease, bid, hold.id(), memo, now);
         store.insertEntry(h, tx, MarketStore.ESCROW, EntryKind.HOLD, amount, payer, lease, bid, hold.id(), memo, now);
         store.insertHold(h, hold, tx, memo);
+        record(h, "esi.market.hold", tx, lease, payer, null, now);
         return hold;
     }
 
     /** Posts {@code amount} (0 to the hold's amount) of a hold to {@code payee}; the rest goes back to the payer. */
     public Hold post(UUID holdId, String payee, long amount) {
-        return write(h -> post(h, holdId, payee, amount));
+        return writeAndPublish(h -> post(h, holdId, payee, amount));
     }
 
     public Hold post(Handle h, UUID holdId, String payee, long amount) {
@@ -142,12 +153,13 @@ public final class MarketService {
             move(h, tx, EntryKind.SETTLE, MarketStore.ESCROW, held.payer(), held.amount() - amount, held, now);
         }
         end(h, held, HoldStatus.POSTED, payee, amount, tx, now);
+        record(h, "esi.market.settle", tx, held.leaseUuid(), held.payer(), payee, now);
         return store.hold(h, holdId).orElseThrow();
     }
 
     /** Gives a hold's credits back to its payer (a refund). */
     public Hold voidHold(UUID holdId) {
-        return write(h -> giveBack(h, holdId, HoldStatus.VOIDED));
+        return writeAndPublish(h -> giveBack(h, holdId, HoldStatus.VOIDED));
     }
 
     public Hold voidHold(Handle h, UUID holdId) {
@@ -159,7 +171,7 @@ public final class MarketService {
         int n = 0;
         for (UUID id : store.dueHolds(now(), EXPIRE_BATCH)) {
             try {
-                Hold h = write(handle -> giveBack(handle, id, HoldStatus.EXPIRED));
+                Hold h = writeAndPublish(handle -> giveBack(handle, id, HoldStatus.EXPIRED));
                 if (h.status() == HoldStatus.EXPIRED) {
                     n++;
                 }
@@ -184,6 +196,7 @@ public final class MarketService {
         store.insertTransaction(h, tx, EntryKind.REFUND, now);
         move(h, tx, EntryKind.REFUND, MarketStore.ESCROW, held.payer(), held.amount(), held, now);
         end(h, held, status, null, null, tx, now);
+        record(h, status == HoldStatus.EXPIRED ? "esi.market.hold.expire" : "esi.market.refund", tx, held.leaseUuid(), held.payer(), null, now);
         return store.hold(h, holdId).orElseThrow();
     }
 
@@ -239,6 +252,42 @@ public final class MarketService {
                 throw new ApiException(ErrorKind.PAYMENT_REQUIRED, "insufficient credits: the ledger refused the change; nothing was changed");
             }
             throw e;
+        }
+    }
+
+    /**
+     * The event of one ledger transaction: its parties are the projects involved (system accounts are nobody's),
+     * its resource the node of the lease it pays for. Kept until the transaction commits, then published.
+     */
+    private void record(Handle h, String type, UUID tx, UUID lease, String party, String otherParty, Instant now) {
+        UUID node = lease == null ? null : store.nodeOfLease(h, lease).orElse(null);
+        Event e = events.record(h, type, now, "market_transaction", tx, node == null ? null : "ironic_node", node,
+                MarketStore.isSystem(party) ? null : party, otherParty == null || MarketStore.isSystem(otherParty) ? null : otherParty);
+        List<Event> pending = PENDING.get();
+        if (pending != null) {
+            pending.add(e);
+        } // else: inside a caller's transaction (a claim, a lease's end), whose own events wake the listeners
+    }
+
+    /** Events recorded by the ledger transaction this class runs on this thread, published once it commits. */
+    private static final ThreadLocal<List<Event>> PENDING = new ThreadLocal<>();
+
+    /** A ledger transaction of its own: its events are published after it commits (and dropped when it does not). */
+    private <T> T writeAndPublish(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
+        List<Event> pending = new java.util.ArrayList<>();
+        PENDING.set(pending);
+        try {
+            T result = write(h -> {
+                pending.clear(); // a retried attempt starts over
+                return work.withHandle(h);
+            });
+            PENDING.remove();
+            for (Event e : pending) {
+                listener.committed(e);
+            }
+            return result;
+        } finally {
+            PENDING.remove();
         }
     }
 

@@ -19,6 +19,16 @@ public final class MarketStore {
     public static final String MINT = "mint";
     public static final String ESCROW = "escrow";
     public static final String OPERATOR = "operator";
+
+    /** Whether an account id is one of the system accounts rather than a project. */
+    public static boolean isSystem(String account) {
+        return MINT.equals(account) || ESCROW.equals(account) || OPERATOR.equals(account);
+    }
+
+    /** The node a lease is of, for the resource of a ledger event. */
+    public Optional<UUID> nodeOfLease(Handle h, UUID lease) {
+        return h.createQuery("select resource_uuid from lease where uuid = :l").bind("l", lease).mapTo(UUID.class).findOne();
+    }
     private final Jdbi jdbi;
 
     public MarketStore(Jdbi jdbi) {

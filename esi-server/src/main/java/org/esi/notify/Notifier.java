@@ -150,6 +150,7 @@ public final class Notifier implements EventListener, AutoCloseable {
             long lastId = ((Number) cursor.get().get("last_id")).longValue();
             List<Map<String, Object>> rows = h.createQuery("""
                             select e.id, e.xact::text as xact, e.xact < s.xmin as settled, e.event_type, e.event_time,
+                                   e.object_type, e.object_uuid, e.lessee_id, e.owner_id,
                                    l.uuid as l_uuid, l.project_id as l_project_id, l.owner_id as l_owner_id,
                                    l.resource_uuid as l_resource_uuid, l.start_time as l_start_time, l.end_time as l_end_time,
                                    l.status as l_status, l.offer_uuid as l_offer_uuid,
@@ -174,6 +175,10 @@ public final class Notifier implements EventListener, AutoCloseable {
                 }
                 newXact = (String) r.get("xact");
                 newId = ((Number) r.get("id")).longValue();
+                if (((String) r.get("event_type")).startsWith(MARKET_EVENTS)) {
+                    enqueueMarket(h, newId, r);
+                    continue;
+                }
                 if (r.get("l_uuid") == null) {
                     continue; // not a lease event, or the lease is gone
                 }
@@ -257,6 +262,44 @@ public final class Notifier implements EventListener, AutoCloseable {
             offer.put("start_time", LeaseTimes.format(instant(r.get("o_start_time"))));
             offer.put("end_time", LeaseTimes.format(instant(r.get("o_end_time"))));
             offer.put("status", str(r.get("o_status")));
+        }
+        String body = payload.toString();
+        Instant now = clock.instant();
+        for (Webhook w : hooks) {
+            store.enqueue(h, w.id(), type, body, now);
+        }
+    }
+
+    /** Ledger and bid events go to their parties' hooks under their own names (market-api.md). */
+    static final String MARKET_EVENTS = "esi.market.";
+
+    private void enqueueMarket(Handle h, long eventId, Map<String, Object> r) {
+        List<String> parties = java.util.stream.Stream.of(str(r.get("lessee_id")), str(r.get("owner_id"))).filter(Objects::nonNull).distinct().toList();
+        if (parties.isEmpty()) {
+            return;
+        }
+        List<Webhook> hooks = store.hooksOf(h, parties);
+        if (hooks.isEmpty()) {
+            return;
+        }
+        String type = (String) r.get("event_type");
+        ObjectNode payload = json.createObjectNode();
+        payload.put("event", type);
+        payload.put("event_id", eventId);
+        payload.put("time", LeaseTimes.format(instant(r.get("event_time"))));
+        payload.put("object_type", str(r.get("object_type")));
+        payload.put("object_uuid", str(r.get("object_uuid")));
+        if ("market_transaction".equals(r.get("object_type"))) {
+            var entries = payload.putArray("entries");
+            h.createQuery("select account_id, kind, amount, lease_uuid, bid_uuid from market_entry where transaction_id = :tx order by id")
+                    .bind("tx", r.get("object_uuid")).mapToMap().forEach(row -> {
+                        ObjectNode e = entries.addObject();
+                        e.put("account", str(row.get("account_id")));
+                        e.put("kind", str(row.get("kind")));
+                        e.put("amount", org.esi.market.Money.format(((Number) row.get("amount")).longValue()));
+                        e.put("lease_uuid", str(row.get("lease_uuid")));
+                        e.put("bid_uuid", str(row.get("bid_uuid")));
+                    });
         }
         String body = payload.toString();
         Instant now = clock.instant();

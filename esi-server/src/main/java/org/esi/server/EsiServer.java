@@ -250,7 +250,7 @@ public final class EsiServer implements AutoCloseable {
             new WebhookRoutes(webhooks, secrets, clock, baseUrl).register(api);
             var lateListeners = new org.esi.event.LateListeners();
             var market = new org.esi.market.MarketService(new org.esi.market.MarketStore(database.jdbi()), clock,
-                    config.marketFeeBasisPoints());
+                    config.marketFeeBasisPoints(), events, notifier);
             var billing = new org.esi.market.LeaseCharges(market);
             Lifecycle lifecycle = new Lifecycle(leaseStore, nodeStore, events, leaseHandback, clock, List.of(notifier, lateListeners),
                     org.esi.audit.SystemAudit.into(auditStore, clock), billing);
@@ -259,13 +259,13 @@ public final class EsiServer implements AutoCloseable {
             new LeaseRoutes(leases, baseUrl, clock).register(api);
             new LeasingNodeRoutes(leases, baseUrl, clock).register(api);
             new org.esi.market.MarketRoutes(market, identity, baseUrl).register(api);
+            new org.esi.market.ReportRoutes(new org.esi.market.MarketReports(database.jdbi()), market, identity, clock).register(api);
             holdExpiry = new org.esi.market.HoldExpiry(market, clock);
             var bidStore = new org.esi.market.BidStore(database.jdbi());
             var bidEvents = new org.esi.market.BidEvents(events);
             var bids = new org.esi.market.BidService(bidStore, bidEvents, leases, clock);
             new org.esi.market.BidRoutes(bids, baseUrl).register(api);
             bidMatcher = new org.esi.market.BidMatcher(bidStore, bidEvents, leases, json, clock);
-            bids.onCreate(bidMatcher::wake);
             lateListeners.add(bidMatcher);
             new EventRoutes(events, baseUrl, p -> identity.findProject(p).map(org.esi.identity.Project::id),
                     LeaseTimes::parse, LeaseTimes::format).register(api);

@@ -57,6 +57,11 @@ public class PoolTestbed implements AutoCloseable {
      * and on offer until {@code end} (null: open-ended); its UUID.
      */
     public String offered(String name, Map<String, Object> properties, Instant end) {
+        return offered(name, properties, end, null);
+    }
+
+    /** The same, offered at {@code price} credits per node-hour (null: free). */
+    public String offered(String name, Map<String, Object> properties, Instant end, String price) {
         http.post("/baremetal/v1/nodes", owner, Map.of("name", name, "driver", "fake-hardware", "resource_class", "baremetal",
                 "properties", properties)).expect(201);
         try {
@@ -70,6 +75,9 @@ public class PoolTestbed implements AutoCloseable {
         Map<String, Object> offer = new HashMap<>(Map.of("resource_uuid", name));
         if (end != null) {
             offer.put("end_time", LeaseTimes.format(end));
+        }
+        if (price != null) {
+            offer.put("price", price);
         }
         http.post("/lease/v1/offers", owner, offer).expect(201);
         return http.get("/baremetal/v1/nodes/" + name, owner).expect(200).json().path("uuid").asText();

@@ -248,6 +248,22 @@ class BidMatcherTest {
                 "expires_at", Instant.now().plusSeconds(3600).toString()));
         assertThat(awaitStatus(late, lessee, "expired").path("last_error").asText()).isEqualTo("its window can no longer be met");
         http.delete("/market/v1/bids/" + late.path("uuid").asText(), lessee).expect(409);
+
+        // Each step is an event on the bidder's event list.
+        assertThat(eventTypes(open, lessee)).containsExactly("esi.market.bid.create", "esi.market.bid.cancel");
+        assertThat(eventTypes(matched, lessee)).containsExactly("esi.market.bid.create", "esi.market.bid.matched");
+        assertThat(eventTypes(soon, lessee)).containsExactly("esi.market.bid.create", "esi.market.bid.expire");
+    }
+
+    private static List<String> eventTypes(JsonNode bid, String token) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : http.get("/lease/v1/events?event_type=esi.market.bid", token).expect(200).json().path("events")) {
+            if (e.path("object_uuid").asText().equals(bid.path("uuid").asText())) {
+                assertThat(e.path("object_type").asText()).isEqualTo("market_bid");
+                out.add(e.path("event_type").asText());
+            }
+        }
+        return out;
     }
 
     @Test

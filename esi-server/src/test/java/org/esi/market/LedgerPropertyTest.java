@@ -36,7 +36,7 @@ class LedgerPropertyTest {
     static void start() {
         server = TestingEsiServer.start();
         jdbi = server.server().database().jdbi();
-        market = new MarketService(new MarketStore(jdbi), clock, 250); // a 2.5 % fee, so the operator account is exercised
+        market = new MarketService(new MarketStore(jdbi), clock, 250, new org.esi.event.EventStore(jdbi), e -> { }); // a 2.5 % fee, so the operator account is exercised
     }
 
     @AfterAll

@@ -165,8 +165,8 @@ class MarketRoutesTest {
     void concurrentHoldsOnTwoInstancesTakeExactlyWhatTheBalanceCovers() throws Exception {
         String z = server.createProject("market-z", null);
         http.post("/market/v1/accounts/" + z + "/grants", admin, Map.of("amount", "1")).expect(201);
-        MarketService one = new MarketService(new MarketStore(server.server().database().jdbi()), Clock.systemUTC(), 0);
-        MarketService two = new MarketService(new MarketStore(second.server().database().jdbi()), Clock.systemUTC(), 0);
+        MarketService one = new MarketService(new MarketStore(server.server().database().jdbi()), Clock.systemUTC(), 0, new org.esi.event.EventStore(server.server().database().jdbi()), e -> { });
+        MarketService two = new MarketService(new MarketStore(second.server().database().jdbi()), Clock.systemUTC(), 0, new org.esi.event.EventStore(second.server().database().jdbi()), e -> { });
         List<Boolean> held = race(32, i -> {
             MarketService m = i % 2 == 0 ? one : two;
             return () -> {

@@ -57,6 +57,6 @@ class PoolAutoscalerTest {
     private static Pool pool(List<PropertyMatch> properties) {
         Instant now = Instant.now();
         return new Pool(UUID.randomUUID(), "workers", "project-a", "baremetal", properties, 0, 5, 0, Duration.ofHours(4),
-                Duration.ofMinutes(30), null, List.of(), Map.of(), null, null, false, now, now);
+                Duration.ofMinutes(30), null, List.of(), Map.of(), null, null, false, now, now, null);
     }
 }
