@@ -74,8 +74,7 @@ public final class BidMatcher implements EventListener, AutoCloseable {
     @Override
     public void committed(Event event) {
         String type = event.eventType();
-        if (type.startsWith("esi_leap.offer.create") || type.startsWith("esi_leap.lease.delete") || type.startsWith("esi_leap.lease.fulfill.error")
-                || type.equals(BidEvents.CREATE)) {
+        if (type.equals("esi_leap.offer.create") || type.startsWith("esi_leap.lease.delete") || type.equals(BidEvents.CREATE)) {
             wake();
         }
     }

@@ -117,18 +117,22 @@ final class FreeWindows {
      */
     List<LeaseService.Window> plan(Bid bid, int need, Set<String> claimableFor, Instant now) {
         List<PropertyMatch> filters = bid.properties().stream().map(PropertyMatch::parse).toList();
+        java.util.function.Predicate<Offered> eligible = o -> (o.lesseeId == null || claimableFor.contains(o.lesseeId))
+                && filters.stream().allMatch(f -> f.test(o.nodeProperties));
+        List<Offered> offered = byClass.getOrDefault(bid.resourceClass(), List.of());
+        Duration length = bid.length();
+        if (!bid.flexible()) {
+            // Walked lazily: the cheapest offers come first, so a bid usually stops after a few.
+            return take(offered, bid.maxPrice(), eligible, bid.startTime(), bid.startTime().plus(length), need);
+        }
         List<Offered> candidates = new ArrayList<>();
-        for (Offered o : byClass.getOrDefault(bid.resourceClass(), List.of())) {
+        for (Offered o : offered) {
             if (o.price > bid.maxPrice()) {
                 break; // cheapest first: none after this one is affordable either
             }
-            if ((o.lesseeId == null || claimableFor.contains(o.lesseeId)) && filters.stream().allMatch(f -> f.test(o.nodeProperties))) {
+            if (eligible.test(o)) {
                 candidates.add(o);
             }
-        }
-        Duration length = bid.length();
-        if (!bid.flexible()) {
-            return take(candidates, bid.startTime(), bid.startTime().plus(length), need);
         }
         Instant earliest = bid.notBefore().isAfter(now) ? bid.notBefore() : now;
         Instant latest = bid.latestStart();
@@ -147,7 +151,7 @@ final class FreeWindows {
             if (start.isAfter(latest)) {
                 break;
             }
-            List<LeaseService.Window> got = take(candidates, start, start.plus(length), need);
+            List<LeaseService.Window> got = take(candidates, Long.MAX_VALUE, o -> true, start, start.plus(length), need);
             if (got.size() == need) {
                 return got;
             }
@@ -158,13 +162,15 @@ final class FreeWindows {
         return best;
     }
 
-    private static List<LeaseService.Window> take(List<Offered> candidates, Instant start, Instant end, int need) {
+    /** The first {@code need} offers (in price order, up to {@code maxPrice}) that are eligible and free for the window. */
+    private static List<LeaseService.Window> take(List<Offered> offered, long maxPrice, java.util.function.Predicate<Offered> eligible,
+                                                  Instant start, Instant end, int need) {
         List<LeaseService.Window> out = new ArrayList<>();
-        for (Offered o : candidates) {
-            if (out.size() == need) {
+        for (Offered o : offered) {
+            if (out.size() == need || o.price > maxPrice) {
                 break;
             }
-            if (o.fits(start, end)) {
+            if (o.fits(start, end) && eligible.test(o)) {
                 out.add(new LeaseService.Window(o.offer, start, end));
             }
         }
