@@ -80,7 +80,7 @@ public final class PoolRoutes {
         Deployment deploy = os != null ? Deployment.bootIso(os.apiUrl()) : Deployment.parse(body.get("deploy"));
         String project = call.caller().projectId();
         java.time.Instant now = clock.instant();
-        Pool p = new Pool(UUID.randomUUID(), name, project, rc, properties(body.get("properties")), min, max, desired,
+        Pool p = new Pool(UUID.randomUUID(), name, project, rc, PropertyMatch.parseAll(body.get("properties")), min, max, desired,
                 duration(body, "lease_duration", DEFAULT_LEASE), duration(body, "renew_before", DEFAULT_RENEW), deploy,
                 networks(body.get("networks"), project), labels(body.get("labels")), null, null, false, now, now,
                 org.esi.market.Money.optionalPrice(body, "max_price"));
@@ -198,23 +198,6 @@ public final class PoolRoutes {
     }
 
     // --- parsing
-
-    private List<PropertyMatch> properties(JsonNode n) {
-        List<PropertyMatch> out = new ArrayList<>();
-        if (n == null || n.isNull()) {
-            return out;
-        }
-        if (!n.isArray() || n.size() > 32) {
-            throw ApiException.badRequest("properties must be a list of at most 32 filters like \"cpus>=32\"");
-        }
-        for (JsonNode f : n) {
-            if (!f.isTextual()) {
-                throw ApiException.badRequest("properties must be a list of strings like \"cpus>=32\"");
-            }
-            out.add(PropertyMatch.parse(f.textValue()));
-        }
-        return out;
-    }
 
     /** The pool's networks, each one the project may use (its own, or shared); stored by id. */
     private List<Pool.PoolNetwork> networks(JsonNode n, String project) {

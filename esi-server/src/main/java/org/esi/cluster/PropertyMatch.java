@@ -27,6 +27,24 @@ public record PropertyMatch(String property, String op, String value) {
         return new PropertyMatch(m.group(1), op, value);
     }
 
+    /** A body's list of filters (absent or null: none); 400 for anything but a list of at most 32 filter strings. */
+    public static java.util.List<PropertyMatch> parseAll(JsonNode n) {
+        java.util.List<PropertyMatch> out = new java.util.ArrayList<>();
+        if (n == null || n.isNull()) {
+            return out;
+        }
+        if (!n.isArray() || n.size() > 32) {
+            throw ApiException.badRequest("properties must be a list of at most 32 filters like \"cpus>=32\"");
+        }
+        for (JsonNode f : n) {
+            if (!f.isTextual()) {
+                throw ApiException.badRequest("properties must be a list of strings like \"cpus>=32\"");
+            }
+            out.add(parse(f.textValue()));
+        }
+        return out;
+    }
+
     /** Whether a node's properties pass; a missing property never passes (except for !=). */
     public boolean test(JsonNode properties) {
         JsonNode v = properties == null ? null : properties.get(property);

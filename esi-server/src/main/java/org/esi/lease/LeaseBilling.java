@@ -11,6 +11,11 @@ public interface LeaseBilling {
     /** A priced lease was just inserted: hold its cost from the lessee; 402 when the lessee cannot pay. */
     void charge(Handle h, Lease lease);
 
+    /** As {@link #charge(Handle, Lease)} for a lease made by matching bid {@code bid}: the hold names the bid too. */
+    default void charge(Handle h, Lease lease, java.util.UUID bid) {
+        charge(h, lease);
+    }
+
     /** A priced lease's end moves to {@code newEnd} (its cost with it): hold the difference, or nothing when it shrank. */
     void rebill(Handle h, Lease lease, Instant newEnd, long newCost);
 

@@ -292,6 +292,57 @@ public final class LeaseService {
         }
     }
 
+    /** One lease a caller wants: {@code [start, end)} of one offer. */
+    public record Window(UUID offer, Instant start, Instant end) {}
+
+    /**
+     * Who claims a set of windows and on what terms: the lessee, the projects whose restricted offers it may take
+     * (its ancestry), the highest price it pays (free offers count as 0), and the bid the leases are for.
+     */
+    public record WindowClaim(String projectId, java.util.Set<String> claimableFor, long maxPrice, UUID bid, String purpose) {}
+
+    /**
+     * Claims exactly the given windows in the caller's transaction, all or none: offers are locked in UUID order (as
+     * {@link #claimAll} does, so the two never deadlock), each window is checked under its offer's lock (available,
+     * claimable by the project, price at most the maximum, the time still free), and each lease is inserted where the
+     * booking constraint decides, its cost held from the lessee with the bid's uuid (402 rolls everything back). A
+     * window that no longer fits is a conflict with nothing written. Events go to {@code recorded}.
+     */
+    public List<Lease> claimWindows(Handle h, WindowClaim c, List<Window> windows, List<Event> recorded) {
+        Instant now = LeaseTimes.micros(clock.instant());
+        List<Lease> claimed = new ArrayList<>();
+        quota.lock(h, c.projectId()); // before the offers' locks, see LeaseQuota.lock
+        List<Window> ordered = windows.stream()
+                .sorted(java.util.Comparator.comparing(Window::offer).thenComparing(Window::start)).toList();
+        for (Window w : ordered) {
+            Offer o = store.offerForClaim(h, w.offer()).orElseThrow(() -> ApiException.conflict("Offer " + w.offer() + " is gone"));
+            boolean claimable = o.lesseeId() == null || c.claimableFor().contains(o.lesseeId());
+            long price = o.priced() ? o.price() : 0;
+            Optional<Instant> gapEnd = store.freeUntil(h, o.uuid(), w.start());
+            if (o.status() != OfferStatus.AVAILABLE || !claimable || price > c.maxPrice() || gapEnd.isEmpty()
+                    || gapEnd.get().isBefore(w.end()) || !w.start().isBefore(w.end())) {
+                throw ApiException.conflict("Offer " + o.uuid() + " no longer has " + LeaseTimes.format(w.start()) + " to "
+                        + LeaseTimes.format(w.end()) + " free for project " + c.projectId() + " at that price; nothing was claimed");
+            }
+            quota.admit(h, c.projectId(), w.start(), w.end(), Optional.empty());
+            Lease l = new Lease(UUID.randomUUID(), null, c.projectId(), o.projectId(), o.resourceType(), o.resourceUuid(),
+                    w.start(), w.end(), null, null, LeaseStatus.CREATED, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                    c.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0, null, null, null,
+                    o.price(), o.priced() ? cost(o.price(), w.start(), w.end()) : null);
+            store.insertClaim(h, l, now, c.bid());
+            if (l.price() != null && l.cost() > 0) {
+                billing.charge(h, l, c.bid());
+            }
+            recorded.add(event(h, "esi_leap.lease.create", l, now));
+            claimed.add(l);
+        }
+        return claimed;
+    }
+
+    public Duration maxLength() {
+        return maxLength;
+    }
+
     public record LeaseRequest(String name, Node node, String projectId, Instant start, Instant end, ObjectNode properties, String purpose) {}
 
     public Lease createLease(Caller caller, LeaseRequest r) {
@@ -401,8 +452,10 @@ public final class LeaseService {
             store.updateLease(h, uuid, "ending = 'cancel', due_at = :now, updated_at = :now", Map.of("now", LeaseStore.utc(clock.instant())));
             return true;
         });
-        if (recorded) {
-            lifecycle.end(uuid, Lifecycle.Ending.CANCEL);
+        if (recorded && !lifecycle.end(uuid, Lifecycle.Ending.CANCEL)) {
+            // The lifecycle's worker saw the stored wish first and is ending it: the answer waits (bounded) for it,
+            // so the caller reads the lease ended and its credits settled, as when this thread ends it.
+            lifecycle.awaitEnded(uuid);
         }
     }
 

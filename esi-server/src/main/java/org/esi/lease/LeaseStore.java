@@ -210,16 +210,16 @@ public final class LeaseStore {
 
     private static final String INSERT_LEASE = """
             insert into lease (uuid, name, project_id, owner_id, resource_type, resource_uuid, start_time, end_time,
-              status, properties, purpose, offer_uuid, parent_lease_uuid, created_at, due_at, price, cost)
+              status, properties, purpose, offer_uuid, parent_lease_uuid, created_at, due_at, price, cost, bid_uuid)
             values (:uuid, :name, :project, :owner, :rtype, :ruuid, :start, :end, :status, cast(:props as jsonb),
-              :purpose, :offer, :parent, :created, :start, :price, :cost)""";
+              :purpose, :offer, :parent, :created, :start, :price, :cost, :bid)""";
 
     private Update bindLease(Update u, Lease l, Instant now) {
         return u.bind("uuid", l.uuid()).bind("name", l.name()).bind("project", l.projectId()).bind("owner", l.ownerId())
                 .bind("rtype", l.resourceType()).bind("ruuid", l.resourceUuid()).bind("start", utc(l.startTime()))
                 .bind("end", utc(l.endTime())).bind("status", l.status().word()).bind("props", columns.text(l.properties()))
                 .bind("purpose", l.purpose()).bind("offer", l.offerUuid()).bind("parent", l.parentLeaseUuid())
-                .bind("created", utc(now)).bind("price", l.price()).bind("cost", l.cost());
+                .bind("created", utc(now)).bind("price", l.price()).bind("cost", l.cost()).bind("bid", (UUID) null);
     }
 
     public void insertLease(Handle h, Lease l, Instant now) {
@@ -235,6 +235,11 @@ public final class LeaseStore {
      * {@link #book} makes other bookings do.
      */
     public void insertClaim(Handle h, Lease l, Instant now) {
+        insertClaim(h, l, now, null);
+    }
+
+    /** As {@link #insertClaim(Handle, Lease, Instant)}, for a lease made by matching bid {@code bid} (null: none). */
+    public void insertClaim(Handle h, Lease l, Instant now, UUID bid) {
         bindLease(h.createUpdate("""
                         with booked as (
                           insert into booking (uuid, node_uuid, container_id, during, live)
@@ -242,7 +247,7 @@ public final class LeaseStore {
                         leased as (""" + INSERT_LEASE + " returning uuid)" + """
 
                         update offer o set busy = o.busy + tstzmultirange(b.during), free = o.free - tstzmultirange(b.during)
-                        from booked b where o.uuid = :offer"""), l, now).execute();
+                        from booked b where o.uuid = :offer"""), l, now).bind("bid", bid).execute();
     }
 
     public Optional<Lease> lease(Handle h, UUID uuid) {

@@ -379,9 +379,9 @@ public final class Lifecycle {
 
     /**
      * A lease another worker is ending right now (it found the stored ending first): wait, bounded, for
-     * it to finish, so the caller that deleted the offer sees its leases ended, not still "created".
+     * it to finish, so the caller that deleted the offer (or the lease) sees it ended, not still "created".
      */
-    private void awaitEnded(UUID lease) {
+    void awaitEnded(UUID lease) {
         long deadline = System.nanoTime() + END_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             boolean live = store.jdbi().withHandle(h -> store.lease(h, lease)).map(x -> x.status().live() && x.status() != LeaseStatus.WAIT_EXPIRE

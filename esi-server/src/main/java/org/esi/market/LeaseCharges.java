@@ -3,6 +3,7 @@ package org.esi.market;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import org.esi.lease.Lease;
 import org.esi.lease.LeaseBilling;
 import org.esi.lease.LeaseService;
@@ -29,14 +30,19 @@ public final class LeaseCharges implements LeaseBilling {
 
     @Override
     public void charge(Handle h, Lease lease) {
-        hold(h, lease, lease.cost(), lease.endTime());
+        hold(h, lease, null, lease.cost(), lease.endTime());
+    }
+
+    @Override
+    public void charge(Handle h, Lease lease, UUID bid) {
+        hold(h, lease, bid, lease.cost(), lease.endTime());
     }
 
     @Override
     public void rebill(Handle h, Lease lease, Instant newEnd, long newCost) {
         long more = newCost - lease.cost();
         if (more > 0) {
-            hold(h, lease, more, newEnd);
+            hold(h, lease, null, more, newEnd);
         }
     }
 
@@ -62,8 +68,8 @@ public final class LeaseCharges implements LeaseBilling {
         return to.isAfter(from) ? LeaseService.cost(lease.price(), from, to) : 0;
     }
 
-    private void hold(Handle h, Lease lease, long amount, Instant end) {
+    private void hold(Handle h, Lease lease, UUID bid, long amount, Instant end) {
         Instant expires = end.isAfter(LeaseTimes.FOREVER.minus(SETTLE_GRACE)) ? LeaseTimes.FOREVER : end.plus(SETTLE_GRACE);
-        market.hold(h, lease.projectId(), amount, lease.uuid(), expires, "lease " + lease.uuid());
+        market.hold(h, lease.projectId(), amount, lease.uuid(), bid, expires, bid == null ? "lease " + lease.uuid() : "lease " + lease.uuid() + " of bid " + bid);
     }
 }

@@ -65,8 +65,8 @@ public final class MarketService {
             store.lock(h, List.of(MarketStore.MINT, projectId), now);
             UUID tx = UUID.randomUUID();
             store.insertTransaction(h, tx, EntryKind.GRANT, now);
-            store.insertEntry(h, tx, MarketStore.MINT, EntryKind.GRANT, -amount, projectId, null, null, memo, now);
-            Entry e = store.insertEntry(h, tx, projectId, EntryKind.GRANT, amount, MarketStore.MINT, null, null, memo, now);
+            store.insertEntry(h, tx, MarketStore.MINT, EntryKind.GRANT, -amount, projectId, null, null, null, memo, now);
+            Entry e = store.insertEntry(h, tx, projectId, EntryKind.GRANT, amount, MarketStore.MINT, null, null, null, memo, now);
             record(h, "esi.market.grant", tx, null, projectId, null, now);
             key.ifPresent(k -> IdempotencyKeys.remember(h, k, tx, now));
             return new Posted(e, false);
@@ -88,8 +88,8 @@ public final class MarketService {
             requireCovers(locked.get(from), amount, "amount");
             UUID tx = UUID.randomUUID();
             store.insertTransaction(h, tx, EntryKind.TRANSFER, now);
-            Entry e = store.insertEntry(h, tx, from, EntryKind.TRANSFER, -amount, to, null, null, memo, now);
-            store.insertEntry(h, tx, to, EntryKind.TRANSFER, amount, from, null, null, memo, now);
+            Entry e = store.insertEntry(h, tx, from, EntryKind.TRANSFER, -amount, to, null, null, null, memo, now);
+            store.insertEntry(h, tx, to, EntryKind.TRANSFER, amount, from, null, null, null, memo, now);
             record(h, "esi.market.transfer", tx, null, from, to, now);
             key.ifPresent(k -> IdempotencyKeys.remember(h, k, tx, now));
             return new Posted(e, false);
@@ -106,6 +106,11 @@ public final class MarketService {
      * {@code amount} from the payer to escrow until the hold ends; 402 when the payer cannot cover it.
      */
     public Hold hold(Handle h, String payer, long amount, UUID lease, Instant expiresAt, String memo) {
+        return hold(h, payer, amount, lease, null, expiresAt, memo);
+    }
+
+    /** As {@link #hold(Handle, String, long, UUID, Instant, String)}, for a lease a bid's match made: the hold and its entries name the bid. */
+    public Hold hold(Handle h, String payer, long amount, UUID lease, UUID bid, Instant expiresAt, String memo) {
         if (amount <= 0) {
             throw new IllegalArgumentException("a hold is of a positive amount");
         }
@@ -113,10 +118,10 @@ public final class MarketService {
         Map<String, MarketStore.Locked> locked = store.lock(h, List.of(payer), now);
         requireCovers(locked.get(payer), amount, "cost");
         UUID tx = UUID.randomUUID();
-        Hold hold = new Hold(UUID.randomUUID(), payer, amount, HoldStatus.HELD, null, null, lease, expiresAt, now, null);
+        Hold hold = new Hold(UUID.randomUUID(), payer, amount, HoldStatus.HELD, null, null, lease, bid, expiresAt, now, null);
         store.insertTransaction(h, tx, EntryKind.HOLD, now);
-        store.insertEntry(h, tx, payer, EntryKind.HOLD, -amount, MarketStore.ESCROW, lease, hold.id(), memo, now);
-        store.insertEntry(h, tx, MarketStore.ESCROW, EntryKind.HOLD, amount, payer, lease, hold.id(), memo, now);
+        store.insertEntry(h, tx, payer, EntryKind.HOLD, -amount, MarketStore.ESCROW, lease, bid, hold.id(), memo, now);
+        store.insertEntry(h, tx, MarketStore.ESCROW, EntryKind.HOLD, amount, payer, lease, bid, hold.id(), memo, now);
         store.insertHold(h, hold, tx, memo);
         record(h, "esi.market.hold", tx, lease, payer, null, now);
         return hold;
@@ -214,8 +219,8 @@ public final class MarketService {
     }
 
     private void move(Handle h, UUID tx, EntryKind kind, String from, String to, long amount, Hold hold, Instant now) {
-        store.insertEntry(h, tx, from, kind, -amount, to, hold.leaseUuid(), hold.id(), null, now);
-        store.insertEntry(h, tx, to, kind, amount, from, hold.leaseUuid(), hold.id(), null, now);
+        store.insertEntry(h, tx, from, kind, -amount, to, hold.leaseUuid(), hold.bidUuid(), hold.id(), null, now);
+        store.insertEntry(h, tx, to, kind, amount, from, hold.leaseUuid(), hold.bidUuid(), hold.id(), null, now);
     }
 
     /** The operator's share of a posted amount, rounded half-up to 1/10,000 credit. */

@@ -72,12 +72,12 @@ public final class MarketStore {
 
     /** Writes one entry; the database moves the account's balance and answers the balance after it. */
     public Entry insertEntry(Handle h, UUID tx, String account, EntryKind kind, long amount, String counterparty, UUID lease,
-                             UUID hold, String memo, Instant now) {
+                             UUID bid, UUID hold, String memo, Instant now) {
         return h.createQuery("""
-                        insert into market_entry (transaction_id, account_id, kind, amount, counterparty, lease_uuid, hold_id, memo, created_at)
-                        values (:tx, :a, :k, :amount, :cp, :lease, :hold, :memo, :now) returning *""")
+                        insert into market_entry (transaction_id, account_id, kind, amount, counterparty, lease_uuid, bid_uuid, hold_id, memo, created_at)
+                        values (:tx, :a, :k, :amount, :cp, :lease, :bid, :hold, :memo, :now) returning *""")
                 .bind("tx", tx).bind("a", account).bind("k", kind.word()).bind("amount", amount).bind("cp", counterparty)
-                .bind("lease", lease).bind("hold", hold).bind("memo", memo).bind("now", Columns.utc(now))
+                .bind("lease", lease).bind("bid", bid).bind("hold", hold).bind("memo", memo).bind("now", Columns.utc(now))
                 .map((rs, c) -> entry(rs)).one();
     }
 
@@ -122,9 +122,9 @@ public final class MarketStore {
 
     public void insertHold(Handle h, Hold hold, UUID tx, String memo) {
         h.createUpdate("""
-                        insert into market_hold (id, payer, amount, lease_uuid, memo, expires_at, created_at, hold_transaction)
-                        values (:id, :payer, :amount, :lease, :memo, :exp, :now, :tx)""")
-                .bind("id", hold.id()).bind("payer", hold.payer()).bind("amount", hold.amount()).bind("lease", hold.leaseUuid())
+                        insert into market_hold (id, payer, amount, lease_uuid, bid_uuid, memo, expires_at, created_at, hold_transaction)
+                        values (:id, :payer, :amount, :lease, :bid, :memo, :exp, :now, :tx)""")
+                .bind("id", hold.id()).bind("payer", hold.payer()).bind("amount", hold.amount()).bind("lease", hold.leaseUuid()).bind("bid", hold.bidUuid())
                 .bind("memo", memo).bind("exp", Columns.utc(hold.expiresAt())).bind("now", Columns.utc(hold.createdAt()))
                 .bind("tx", tx).execute();
     }
@@ -173,7 +173,7 @@ public final class MarketStore {
         long posted = rs.getLong("posted_amount");
         Long postedAmount = rs.wasNull() ? null : posted;
         return new Hold(rs.getObject("id", UUID.class), rs.getString("payer"), rs.getLong("amount"), HoldStatus.of(rs.getString("status")),
-                rs.getString("payee"), postedAmount, rs.getObject("lease_uuid", UUID.class), Columns.instant(rs, "expires_at"),
+                rs.getString("payee"), postedAmount, rs.getObject("lease_uuid", UUID.class), rs.getObject("bid_uuid", UUID.class), Columns.instant(rs, "expires_at"),
                 Columns.instant(rs, "created_at"), rs.getTimestamp("ended_at") == null ? null : Columns.instant(rs, "ended_at"));
     }
 }

@@ -94,6 +94,7 @@ public final class EsiServer implements AutoCloseable {
     private final org.esi.console.ConsoleGateway consoleGateway;
     private org.esi.audit.AuditLoop auditLoop;
     private org.esi.market.HoldExpiry holdExpiry;
+    private org.esi.market.BidMatcher bidMatcher;
     private org.esi.cluster.PoolReconciler poolReconciler;
     /** The cluster autoscaler's externalgrpc listener, when autoscaler.port is set. */
     private org.esi.cluster.autoscaler.AutoscalerServer autoscaler;
@@ -171,6 +172,7 @@ public final class EsiServer implements AutoCloseable {
         org.esi.console.ConsoleGateway consoleGateway = null;
         org.esi.audit.AuditLoop auditLoop = null;
         org.esi.market.HoldExpiry holdExpiry = null;
+        org.esi.market.BidMatcher bidMatcher = null;
         org.esi.cluster.PoolReconciler poolReconciler = null;
         org.esi.cluster.autoscaler.AutoscalerServer autoscaler = null;
         try {
@@ -262,6 +264,12 @@ public final class EsiServer implements AutoCloseable {
             new org.esi.market.ReportRoutes(new org.esi.market.MarketReports(database.jdbi()), market, identity, clock).register(api);
             new org.esi.quota.QuotaRoutes(quotas, identity, baseUrl, clock).register(api);
             holdExpiry = new org.esi.market.HoldExpiry(market, clock);
+            var bidStore = new org.esi.market.BidStore(database.jdbi());
+            var bidEvents = new org.esi.market.BidEvents(events);
+            var bids = new org.esi.market.BidService(bidStore, bidEvents, leases, clock);
+            new org.esi.market.BidRoutes(bids, baseUrl).register(api);
+            bidMatcher = new org.esi.market.BidMatcher(bidStore, bidEvents, leases, json, clock);
+            lateListeners.add(bidMatcher);
             new EventRoutes(events, baseUrl, p -> identity.findProject(p).map(org.esi.identity.Project::id),
                     LeaseTimes::parse, LeaseTimes::format).register(api);
             scheduler = new LifecycleScheduler(leaseStore, lifecycle, clock, 4, database::dedicatedConnection);
@@ -292,10 +300,12 @@ public final class EsiServer implements AutoCloseable {
             auditLoop.start();
             poolReconciler.start();
             holdExpiry.start();
+            bidMatcher.start();
             EsiServer started = new EsiServer(config, embedded, database, app, generated, identity, tokens, api.routes(), scheduler,
                     leases, nodeTasks, tuning.fakeHardware(), notifier, consoleGateway);
             started.auditLoop = auditLoop;
             started.holdExpiry = holdExpiry;
+            started.bidMatcher = bidMatcher;
             started.poolReconciler = poolReconciler;
             started.autoscaler = autoscaler;
             return started;
@@ -317,6 +327,9 @@ public final class EsiServer implements AutoCloseable {
             }
             if (holdExpiry != null) {
                 holdExpiry.close();
+            }
+            if (bidMatcher != null) {
+                bidMatcher.close();
             }
             if (poolReconciler != null) {
                 poolReconciler.close();
@@ -387,6 +400,10 @@ public final class EsiServer implements AutoCloseable {
         return tokens;
     }
 
+    public org.esi.market.BidMatcher bidMatcher() {
+        return bidMatcher;
+    }
+
     public org.esi.cluster.PoolReconciler poolReconciler() {
         return poolReconciler;
     }
@@ -420,6 +437,7 @@ public final class EsiServer implements AutoCloseable {
             autoscaler.close();
         }
         poolReconciler.close();
+        bidMatcher.close();
         holdExpiry.close();
         auditLoop.close();
         scheduler.close();

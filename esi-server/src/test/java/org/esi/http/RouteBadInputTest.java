@@ -86,6 +86,11 @@ class RouteBadInputTest {
         JsonNode pool = http.post("/cluster/v1/pools", admin, Map.of("name", "bad-input-pool", "resource_class", "baremetal", "max_size", 2,
                 "deploy", Map.of("image_url", "http://192.0.2.1/never.img"))).expect(201).json();
         ids.put("pool", pool.path("uuid").asText());
+        // A bid no node can meet (no node has its resource class), so the matcher never changes it during the tests.
+        JsonNode bid = http.post("/market/v1/bids", admin, Map.of("quantity", 1, "resource_class", "bad-input-none",
+                "start_time", Instant.now().plus(30, ChronoUnit.DAYS).toString(), "end_time", Instant.now().plus(31, ChronoUnit.DAYS).toString()))
+                .expect(201).json();
+        ids.put("bid", bid.path("uuid").asText());
 
         VALID.put("POST /identity/v3/auth/tokens", Map.of("auth", Map.of("identity", Map.of("methods", List.of("password"),
                 "password", Map.of("user", Map.of("name", "admin", "password", "x"))))));
@@ -151,6 +156,10 @@ class RouteBadInputTest {
         VALID.put("POST /market/v1/accounts/{project}/grants", Map.of("amount", 1, "memo", "never-granted"));
         VALID.put("POST /market/v1/transfers", Map.of("to", "bad-input-project", "amount", 1, "memo", "never-sent"));
         VALID.put("PUT /market/v1/quotas/{project}", Map.of("max_leased_nodes", 3, "max_node_hours", 10, "period", "day"));
+        // max_price as a number for the same reason; every time far ahead, so a created bid could never be met or expire.
+        VALID.put("POST /market/v1/bids", Map.of("quantity", 2, "resource_class", "bad-input-none", "properties", List.of("cpus>=32"),
+                "start_time", Instant.now().plus(40, ChronoUnit.DAYS).toString(), "end_time", Instant.now().plus(41, ChronoUnit.DAYS).toString(),
+                "max_price", 3, "all_or_nothing", true, "expires_at", Instant.now().plus(39, ChronoUnit.DAYS).toString()));
         VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
 
@@ -693,7 +702,7 @@ class RouteBadInputTest {
             String param = m.group(1);
             String value = switch (param) {
                 case "ident", "node" -> ids.get("node");
-                case "uuid" -> ids.get("port");
+                case "uuid" -> template.contains("/bids/") ? ids.get("bid") : ids.get("port");
                 case "p", "project" -> ids.get("project");
                 case "u" -> ids.get("user");
                 case "r" -> "member";
@@ -771,7 +780,7 @@ class RouteBadInputTest {
                 "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
                 "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip",
                 "pool", "pool_member", "pool_scale", "pool_openshift",
-                "market_account", "market_transaction", "market_entry", "market_hold", "idempotency_key", "lease_quota"));
+                "market_account", "market_transaction", "market_entry", "market_hold", "market_bid", "idempotency_key", "lease_quota"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {

@@ -316,13 +316,6 @@ class PricedLeaseTest {
 
     /** Every account, mint included, sums to zero; every hold's end balanced what it held. */
     private static void assertLedgerBalances() {
-        long total = server.server().database().jdbi().withHandle(h -> h.createQuery("select coalesce(sum(balance), 0)"
-                + " + (select coalesce(sum(amount), 0) from market_entry where account_id = 'escrow') from market_account").mapTo(Long.class).one());
-        assertThat(total).isZero();
-        long escrow = server.server().database().jdbi().withHandle(h -> h.createQuery(
-                "select (select coalesce(sum(amount), 0) from market_entry where account_id = 'escrow')"
-                + " - coalesce((select sum(amount) from market_hold where status = 'held'), 0)")
-                .mapTo(Long.class).one());
-        assertThat(escrow).isZero();
+        server.server().database().jdbi().useHandle(LedgerChecks::assertBalanced);
     }
 }
