@@ -907,7 +907,7 @@ async function bidsSection(redraw) {
     });
     return h('tr', { dataset: { bid: b.uuid } }, h('td', { class: 'mono' }, b.uuid.slice(0, 8)), h('td', { class: 'status' }, b.status),
       h('td', { class: 'num' }, b.quantity), h('td', {}, b.resource_class), h('td', {}, bidWindow(b)), h('td', { class: 'num' }, b.max_price),
-      h('td', { class: 'num' }, b.cost ? `${b.cost} (${(b.leases || []).length} lease${(b.leases || []).length === 1 ? '' : 's'})` : ''),
+      h('td', { class: 'num' }, b.leases && b.leases.length ? `${b.cost} (${b.leases.length} lease${b.leases.length === 1 ? '' : 's'})` : ''),
       h('td', { class: 'actions' }, b.status === 'open' ? cancel : null));
   }), 'No bids.')];
 }
@@ -926,6 +926,8 @@ function bidForm(onDone) {
   const partial = h('input', { id: 'bid-partial', type: 'checkbox' });
   const expires = h('input', { id: 'bid-expires', type: 'datetime-local' });
   const submit = h('button', { type: 'submit', id: 'bid-submit' }, 'Place bid');
+  // The refusal is said beside the form too: the alert box at the top of the page may be scrolled away.
+  const refused = h('p', { class: 'status failed', id: 'bid-error', role: 'status' });
   const hoursField = field('Duration (hours)', hours);
   const show = () => { hoursField.hidden = mode.value !== 'flexible'; };
   mode.addEventListener('change', show);
@@ -943,12 +945,18 @@ function bidForm(onDone) {
     else Object.assign(body, { duration: `PT${Number(hours.value)}H`, not_before: apiTime(a), not_after: apiTime(b) });
     const exp = fromInput(expires.value);
     if (exp) body.expires_at = apiTime(exp);
+    refused.textContent = '';
     act(submit, async () => {
-      const bid = await api('POST', '/market/v1/bids', body, { 'Idempotency-Key': idempotencyKey() });
-      return `Bid ${bid.uuid.slice(0, 8)} placed: ${bid.quantity} × ${bid.resource_class}, ${bid.status}.`;
+      try {
+        const bid = await api('POST', '/market/v1/bids', body, { 'Idempotency-Key': idempotencyKey() });
+        return `Bid ${bid.uuid.slice(0, 8)} placed: ${bid.quantity} × ${bid.resource_class}, ${bid.status}.`;
+      } catch (e) {
+        refused.textContent = e.message;
+        throw e;
+      }
     }, onDone);
   });
-  return form;
+  return [form, refused];
 }
 
 // Owner: what each node earned over the last 30 days (usage by_node).
@@ -1025,7 +1033,7 @@ pages.credits = async (main) => {
   if (hasRole('lessee', 'admin')) {
     const bids = h('div', { id: 'bids' });
     const drawBids = async () => bids.replaceChildren(...(await optional('Bidding', () => bidsSection(drawBids))));
-    main.append(h('h2', {}, 'Bids'), bidForm(drawBids), bids);
+    main.append(h('h2', {}, 'Bids'), ...bidForm(drawBids), bids);
     await drawBids();
   }
   if (hasRole('owner', 'admin')) {
