@@ -961,8 +961,8 @@ function bidForm(onDone) {
 
 // Owner: what each node earned over the last 30 days (usage by_node).
 async function earningsSection(projectId) {
-  const to = new Date(), from = new Date(to.getTime() - 30 * DAY);
-  const q = new URLSearchParams({ start: apiTime(from), end: apiTime(to), project: projectId });
+  // No end: the server's now, to the microsecond (a browser's second would cut off a lease that just ended).
+  const q = new URLSearchParams({ start: apiTime(new Date(Date.now() - 30 * DAY)), project: projectId });
   const u = await api('GET', `/market/v1/usage?${q}`);
   const mine = u.projects.find((p) => p.project_id === projectId) || { by_node: [] };
   return [h('p', { class: 'muted' }, 'Between ', timeEl(u.start), ' and ', timeEl(u.end), '.'),
