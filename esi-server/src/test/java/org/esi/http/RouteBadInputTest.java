@@ -151,6 +151,10 @@ class RouteBadInputTest {
         VALID.put("POST /market/v1/accounts/{project}/grants", Map.of("amount", 1, "memo", "never-granted"));
         VALID.put("POST /market/v1/transfers", Map.of("to", "bad-input-project", "amount", 1, "memo", "never-sent"));
         VALID.put("PUT /market/v1/quotas/{project}", Map.of("max_leased_nodes", 3, "max_node_hours", 10, "period", "day"));
+        // A valid key and URL, so that each fuzzed field alone is what is refused.
+        VALID.put("POST /federation/v1/peers", Map.of("name", "never-peer", "url", "http://192.0.2.1:7777",
+                "public_key", org.esi.federation.SiteKey.generate().publicKeyText()));
+        VALID.put("POST /federation/v1/tokens", Map.of("assertion", "not.a.jws"));
         VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
 
@@ -699,6 +703,7 @@ class RouteBadInputTest {
                 case "r" -> "member";
                 case "vif" -> "vif-1";
                 case "network" -> ids.get("network");
+                case "name" -> "never-peer";
                 case "id" -> idFor(template);
                 default -> null;
             };
@@ -771,7 +776,8 @@ class RouteBadInputTest {
                 "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
                 "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip",
                 "pool", "pool_member", "pool_scale", "pool_openshift",
-                "market_account", "market_transaction", "market_entry", "market_hold", "idempotency_key", "lease_quota"));
+                "market_account", "market_transaction", "market_entry", "market_hold", "idempotency_key", "lease_quota",
+                "federation_peer", "federation_jti", "federation_shadow_project", "federation_shadow_user"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {
