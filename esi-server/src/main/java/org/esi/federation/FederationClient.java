@@ -59,7 +59,10 @@ public final class FederationClient {
     /** A token at {@code peerName} for {@code caller}: cached, or exchanged now. 404 for an unknown peer, 502 when it refuses. */
     public PeerToken tokenFor(Caller caller, String peerName) {
         Peer peer = store.peer(peerName).orElseThrow(() -> ApiException.notFound("No peer site named '" + peerName + "'"));
-        String key = peer.name() + "\n" + caller.userId() + "\n" + caller.projectId() + "\n" + String.join(",", caller.roles().stream().sorted().toList());
+        // Everything the assertion says is in the key: a rename or a role change at home is a new exchange, which the
+        // peer follows (it renames the shadow project, sets the shadow user's roles).
+        String key = String.join("\n", peer.name(), caller.userId(), caller.projectId(), caller.projectName(),
+                String.join(",", caller.roles().stream().sorted().toList()));
         PeerToken cached = cache.get(key);
         if (cached != null && clock.instant().isBefore(cached.expiresAt().minus(REFRESH_BEFORE))) {
             return cached;

@@ -68,6 +68,8 @@ public final class TokenExchange {
             TokenService.Issued issued = inOneTransaction(claims, roles);
             // Roles may have been narrowed for tokens issued before: their cached callers must not outlive that.
             tokens.forgetCachedTokens();
+            // The audit trail names the shadow user as the subject of this anonymous request, as it does for a login.
+            org.esi.audit.AuditContext.loginFor(issued.row().userId(), issued.row().userName(), issued.row().projectId(), roles);
             log.info("Federation token for {} on project {} from site {}, roles {}, until {}", issued.row().userName(),
                     issued.row().projectName(), claims.issuer(), roles, issued.row().expiresAt());
             return issued;
