@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
 public final class AssertionVerifier {
     public static final Duration SKEW = Duration.ofSeconds(30);
     static final int MAX_LENGTH = 8192;
+    /** As federation_jti holds it: a longer one would be a check violation (a 500) rather than a refusal. */
+    static final int MAX_JTI = 128;
     private static final Pattern PART = Pattern.compile("^[A-Za-z0-9_-]+$");
     private static final Set<String> HEADER = Set.of("alg", "typ", "kid");
     private static final Set<String> CLAIMS = Set.of("iss", "aud", "sub", "project_id", "project_name", "roles", "iat", "exp", "jti");
@@ -93,8 +95,12 @@ public final class AssertionVerifier {
             }
             roleNames.add(r.textValue());
         }
+        String jti = text(body, "jti");
+        if (jti.length() > MAX_JTI) {
+            throw new AssertionRefused("jti is longer than " + MAX_JTI + " characters");
+        }
         return new AssertionClaims(issuer, audience, text(body, "sub"), text(body, "project_id"), text(body, "project_name"),
-                roleNames, iat, exp, text(body, "jti"));
+                roleNames, iat, exp, jti);
     }
 
     private static boolean signatureHolds(Peer peer, String[] parts) {

@@ -190,13 +190,21 @@ class FederationTrustTest {
         bad.add(b64.encodeToString("{\"alg\":\"none\",\"kid\":\"a\"}".getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + ".");
         bad.add(b64.encodeToString("{\"alg\":\"none\",\"kid\":\"a\"}".getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + "." + parts[2]);
         bad.add(parts[0] + "." + b64.encodeToString("{\"iss\":\"a\",\"aud\":\"b\"}".getBytes(StandardCharsets.UTF_8)) + "." + parts[2]);
-        bad.add("not.a.jws");
+        bad.add(real.sign(new AssertionClaims("a", "b", good.subject(), good.projectId(), good.projectName(), good.roles(),
+                now, now.plusSeconds(300), "j".repeat(129)))); // a jti longer than the table holds
+        bad.add(real.sign(new AssertionClaims("a", "b", good.subject(), good.projectId(), "no/slash", good.roles(),
+                now, now.plusSeconds(300), good.jti() + "-slash"))); // a project name no local name could be
+                bad.add("not.a.jws");
         bad.add("");
         bad.add("x".repeat(20_000));
         for (String jws : bad) {
             refused(b, jws);
         }
         assertThat(counts(b)).as("refused assertions changed B").isEqualTo(before);
+
+        // A home clock up to 30 s ahead is tolerated.
+        b.client().post("/federation/v1/tokens", null, Map.of("assertion",
+                real.sign(with(good, "a", "b", now.plusSeconds(20), now.plusSeconds(200))))).expect(201);
 
         // The good one, once: 201 at B; again at B's second instance on the same database: refused, nothing more made.
         String jws = real.sign(good);
