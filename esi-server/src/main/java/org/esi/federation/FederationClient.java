@@ -59,10 +59,7 @@ public final class FederationClient {
     /** A token at {@code peerName} for {@code caller}: cached, or exchanged now. 404 for an unknown peer, 502 when it refuses. */
     public PeerToken tokenFor(Caller caller, String peerName) {
         Peer peer = store.peer(peerName).orElseThrow(() -> ApiException.notFound("No peer site named '" + peerName + "'"));
-        // Everything the assertion says is in the key: a rename or a role change at home is a new exchange, which the
-        // peer follows (it renames the shadow project, sets the shadow user's roles).
-        String key = String.join("\n", peer.name(), caller.userId(), caller.projectId(), caller.projectName(),
-                String.join(",", caller.roles().stream().sorted().toList()));
+        String key = cacheKey(peer.name(), caller);
         PeerToken cached = cache.get(key);
         if (cached != null && clock.instant().isBefore(cached.expiresAt().minus(REFRESH_BEFORE))) {
             return cached;
@@ -73,6 +70,23 @@ public final class FederationClient {
         }
         cache.put(key, fresh);
         return fresh;
+    }
+
+    /**
+     * Drops the cached token of a caller at a peer, for a caller whose peer token was refused there (the peer removed
+     * and registered again, the shadow's token revoked): the next {@link #tokenFor} exchanges afresh.
+     */
+    public void forget(Caller caller, String peerName) {
+        cache.remove(cacheKey(peerName, caller));
+    }
+
+    /**
+     * Everything the assertion says is in the key: a rename or a role change at home is a new exchange, which the
+     * peer follows (it renames the shadow project, sets the shadow user's roles).
+     */
+    private static String cacheKey(String peer, Caller caller) {
+        return String.join("\n", peer, caller.userId(), caller.projectId(), caller.projectName(),
+                String.join(",", caller.roles().stream().sorted().toList()));
     }
 
     /** Exchanges a signed assertion at a peer (also for tests that bring assertions of their own). */

@@ -259,6 +259,11 @@ class FederationTrustTest {
         } finally {
             b.client().post("/federation/v1/peers", bAdmin, Map.of("name", "a", "url", a.url(), "public_key", key)).expect(201);
         }
+        // Trusted again: the home site's cached token stays revoked until forgotten; then a fresh exchange works.
+        FederationClient client = a.server().federationClient();
+        b.client().get("/lease/v1/offers", client.tokenFor(home, "b").token()).expect(401);
+        client.forget(home, "b");
+        b.client().get("/lease/v1/offers", client.tokenFor(home, "b").token()).expect(200);
     }
 
     @Test
