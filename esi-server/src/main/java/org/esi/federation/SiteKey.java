@@ -23,8 +23,9 @@ import org.esi.crypto.SecretBox;
 /**
  * This site's Ed25519 signing key, kept in the data directory ({@code <data>/federation/site.key}, mode 0600:
  * the PKCS#8 private key, then the X.509 public key, each in base64 on a line) and created on first start. The
- * public half is stored because the JDK derives no public key from an EdDSA private one. Instances of one site must share the file, as they share
- * {@code secret.key}. Public keys travel as the base64url (no padding) of the raw 32-byte key (RFC 8032).
+ * public half is stored because the JDK derives no public key from an EdDSA private one. Instances of one site
+ * must share the file, as they share {@code secret.key}. Public keys travel as the base64url (no padding) of the
+ * raw 32-byte key (RFC 8032).
  */
 public final class SiteKey {
     /** The DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
