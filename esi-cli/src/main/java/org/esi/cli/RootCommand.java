@@ -19,7 +19,7 @@ import picocli.CommandLine.ScopeType;
         OfferCommands.class, LeaseCommands.class, EventCommands.class,
         NetworkCommands.class, TrunkCommands.class, SwitchCommands.class,
         PoolCommands.class, ClusterCommands.class, QuotaCommands.class,
-        AuditCommands.class, MarketCommands.class
+        AuditCommands.class, MarketCommands.class, SiteCommands.class
     })
 final class RootCommand extends Group {
   @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "<url>",

@@ -67,7 +67,8 @@ public final class SecretBox {
         return new SecretBox(key);
     }
 
-    private static void requirePrivate(Path file) throws IOException {
+    /** Refuses a key file that other users could read or change, as ssh refuses such a private key. */
+    public static void requirePrivate(Path file) throws IOException {
         Set<PosixFilePermission> perms;
         try {
             perms = Files.getPosixFilePermissions(file);

@@ -36,6 +36,9 @@ public final class Authenticator {
         }
         String method = methods.get(0).asText();
         User user;
+        // A token got with a token ends when that one does, as Keystone's do: re-scoping never extends a token's life
+        // (a federation token, bound to its assertion's few minutes, must not become a 12-hour one this way).
+        java.time.Instant notAfter = java.time.Instant.MAX;
         if (method.equals("password")) {
             ObjectNode pw = Jsons.requireObject(id, "password");
             ObjectNode u = Jsons.requireObject(pw, "user");
@@ -70,6 +73,7 @@ public final class Authenticator {
             IdentityStore.TokenRow row = tokens.row(existing)
                     .orElseThrow(() -> ApiException.unauthorized("The request you have made requires authentication."));
             user = identity.user(row.userId());
+            notAfter = row.expiresAt();
             AuditContext.loginFor(user.id(), user.name(), null, Set.of());
         } else {
             throw ApiException.unauthorized("Unsupported authentication method: " + Jsons.clip(method));
@@ -80,7 +84,7 @@ public final class Authenticator {
             throw ApiException.unauthorized("User has no role on the requested project.");
         }
         AuditContext.loginFor(user.id(), user.name(), project.id(), roles);
-        return tokens.issue(user, project);
+        return tokens.issue(user, project, notAfter);
     }
 
     private Project scope(ObjectNode auth, User user) {

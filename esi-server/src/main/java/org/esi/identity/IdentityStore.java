@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /** SQL for projects, users, role assignments and tokens. No policy here: callers decide who may. */
@@ -17,6 +18,10 @@ public final class IdentityStore {
 
     public IdentityStore(Jdbi jdbi) {
         this.jdbi = jdbi;
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
     }
 
     // --- projects
@@ -52,17 +57,26 @@ public final class IdentityStore {
     }
 
     public void insertProject(Project p) {
-        jdbi.useHandle(h -> h.createUpdate("""
+        jdbi.useHandle(h -> insertProject(h, p));
+    }
+
+    /** In the caller's transaction (a federation token exchange creates its shadow project so). */
+    public void insertProject(Handle h, Project p) {
+        h.createUpdate("""
                         insert into project (id, name, description, parent_id, enabled)
                         values (:id, :name, :description, :parentId, :enabled)""")
-                .bindMethods(p).execute());
+                .bindMethods(p).execute();
     }
 
     public void updateProject(Project p) {
-        jdbi.useHandle(h -> h.createUpdate("""
+        jdbi.useHandle(h -> updateProject(h, p));
+    }
+
+    public void updateProject(Handle h, Project p) {
+        h.createUpdate("""
                         update project set name = :name, description = :description, parent_id = :parentId,
                         enabled = :enabled where id = :id""")
-                .bindMethods(p).execute());
+                .bindMethods(p).execute();
     }
 
     public boolean deleteProject(String id) {
@@ -99,10 +113,14 @@ public final class IdentityStore {
     }
 
     public void insertUser(User u) {
-        jdbi.useHandle(h -> h.createUpdate("""
+        jdbi.useHandle(h -> insertUser(h, u));
+    }
+
+    public void insertUser(Handle h, User u) {
+        h.createUpdate("""
                         insert into esi_user (id, name, default_project_id, enabled, email, password_hash)
                         values (:id, :name, :defaultProjectId, :enabled, :email, :passwordHash)""")
-                .bindMethods(u).execute());
+                .bindMethods(u).execute();
     }
 
     public void updateUser(User u) {
@@ -153,16 +171,24 @@ public final class IdentityStore {
     // --- tokens
 
     public void insertToken(byte[] hash, String userId, String projectId, String auditId, Instant issued, Instant expires) {
-        jdbi.useHandle(h -> h.createUpdate("""
+        jdbi.useHandle(h -> insertToken(h, hash, userId, projectId, auditId, issued, expires));
+    }
+
+    public void insertToken(Handle h, byte[] hash, String userId, String projectId, String auditId, Instant issued, Instant expires) {
+        h.createUpdate("""
                         insert into token (hash, user_id, project_id, audit_id, issued_at, expires_at)
                         values (:hash, :u, :p, :a, :issued, :expires)""")
                 .bind("hash", hash).bind("u", userId).bind("p", projectId).bind("a", auditId)
-                .bind("issued", utc(issued)).bind("expires", utc(expires)).execute());
+                .bind("issued", utc(issued)).bind("expires", utc(expires)).execute();
     }
 
     /** A live token's subject with its current roles; the join makes a disabled user or project end the token. */
     public Optional<TokenRow> liveToken(byte[] hash, Instant now) {
-        return jdbi.withHandle(h -> h.createQuery("""
+        return jdbi.withHandle(h -> liveToken(h, hash, now));
+    }
+
+    public Optional<TokenRow> liveToken(Handle h, byte[] hash, Instant now) {
+        return h.createQuery("""
                         select t.user_id, u.name as user_name, t.project_id, p.name as project_name, t.audit_id,
                                t.issued_at, t.expires_at,
                                array(select role from role_assignment ra
@@ -175,7 +201,7 @@ public final class IdentityStore {
                 .map((rs, c) -> new TokenRow(rs.getString("user_id"), rs.getString("user_name"), rs.getString("project_id"),
                         rs.getString("project_name"), rs.getString("audit_id"), instant(rs, "issued_at"), instant(rs, "expires_at"),
                         Set.of((String[]) rs.getArray("roles").getArray())))
-                .findOne());
+                .findOne();
     }
 
     public boolean revokeToken(byte[] hash, Instant now) {

@@ -41,6 +41,19 @@ public final class TokenService implements TokenValidator {
     }
 
     public Issued issue(User user, Project project) {
+        return issue(user, project, Instant.MAX);
+    }
+
+    /** A token that expires no later than {@code notAfter}. */
+    public Issued issue(User user, Project project, Instant notAfter) {
+        return store.jdbi().withHandle(h -> issue(h, user, project, notAfter));
+    }
+
+    /**
+     * A token in the caller's transaction that expires at the end of its lifetime or at {@code notAfter},
+     * whichever is sooner (a federation token lives no longer than the assertion it was exchanged for).
+     */
+    public Issued issue(org.jdbi.v3.core.Handle h, User user, Project project, Instant notAfter) {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -48,8 +61,9 @@ public final class TokenService implements TokenValidator {
         byte[] audit = new byte[12];
         RANDOM.nextBytes(audit);
         String auditId = Base64.getUrlEncoder().withoutPadding().encodeToString(audit);
-        store.insertToken(hash(token), user.id(), project.id(), auditId, now, now.plus(lifetime));
-        IdentityStore.TokenRow row = store.liveToken(hash(token), now)
+        Instant expires = now.plus(lifetime).isBefore(notAfter) ? now.plus(lifetime) : notAfter;
+        store.insertToken(h, hash(token), user.id(), project.id(), auditId, now, expires);
+        IdentityStore.TokenRow row = store.liveToken(h, hash(token), now)
                 .orElseThrow(() -> new IllegalStateException("token vanished right after it was issued"));
         return new Issued(token, row);
     }

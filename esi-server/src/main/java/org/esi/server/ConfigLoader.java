@@ -58,6 +58,9 @@ public final class ConfigLoader {
         DEFAULTS.put("boot.chain-from", "");
         DEFAULTS.put("audit.retention", "P365D");
         DEFAULTS.put("market.fee-percent", "0");
+        // What peers register this site as; every site of a federation needs its own (docs/federation.md).
+        DEFAULTS.put("federation.site-name", org.esi.federation.FederationSettings.DEFAULT_SITE_NAME);
+        DEFAULTS.put("federation.role-map", org.esi.federation.RoleMap.DEFAULT);
         // The cluster autoscaler's externalgrpc listener: off unless autoscaler.port is set.
         DEFAULTS.put("autoscaler.port", "");
         DEFAULTS.put("autoscaler.listen-address", "");
@@ -169,7 +172,15 @@ public final class ConfigLoader {
                 bootChainFrom(v.get("boot.chain-from")),
                 positive(v, "audit.retention"),
                 autoscaler(v),
-                feeBasisPoints(v.get("market.fee-percent")));
+                feeBasisPoints(v.get("market.fee-percent")),
+                federation(v));
+    }
+
+    static org.esi.federation.FederationSettings federation(Map<String, String> v) {
+        return new org.esi.federation.FederationSettings(
+                parse(v, "federation.site-name", s -> new org.esi.federation.FederationSettings(s, org.esi.federation.RoleMap.parse("none")))
+                        .siteName(),
+                parse(v, "federation.role-map", org.esi.federation.RoleMap::parse));
     }
 
     private static final java.util.List<String> AUTOSCALER_REQUIRED =

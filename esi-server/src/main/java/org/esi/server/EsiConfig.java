@@ -36,7 +36,9 @@ public record EsiConfig(
         /* The cluster autoscaler's externalgrpc listener, when autoscaler.port is set. */
         Optional<org.esi.cluster.autoscaler.AutoscalerSettings> autoscaler,
         /* market.fee-percent in basis points (1/100 of a percent): the operator's share of each settled hold. */
-        int marketFeeBasisPoints) {
+        int marketFeeBasisPoints,
+        /* federation.site-name and federation.role-map (docs/federation.md). */
+        org.esi.federation.FederationSettings federation) {
 
     public boolean embeddedDatabase() {
         return databaseUrl.isEmpty();
@@ -44,6 +46,11 @@ public record EsiConfig(
 
     public boolean tls() {
         return tlsCert.isPresent();
+    }
+
+    /** This site's Ed25519 signing key; every instance of the site must have the same file. */
+    public Path federationKeyPath() {
+        return dataDir.resolve("federation").resolve("site.key");
     }
 
     public Path secretKeyPath() {

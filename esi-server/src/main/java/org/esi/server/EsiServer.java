@@ -98,6 +98,8 @@ public final class EsiServer implements AutoCloseable {
     private org.esi.cluster.PoolReconciler poolReconciler;
     /** The cluster autoscaler's externalgrpc listener, when autoscaler.port is set. */
     private org.esi.cluster.autoscaler.AutoscalerServer autoscaler;
+    private org.esi.federation.FederationClient federationClient;
+    private org.esi.federation.AssertionSigner federationSigner;
     /** BMC operations one instance runs at once; more wait their turn (bounded threads, bounded processes). */
     static final int HARDWARE_CONCURRENCY = 64;
 
@@ -153,6 +155,7 @@ public final class EsiServer implements AutoCloseable {
         rules.putAll(org.esi.cluster.ClusterRules.defaults());
         rules.putAll(org.esi.market.MarketRules.defaults());
         rules.putAll(org.esi.quota.QuotaRules.defaults());
+        rules.putAll(org.esi.federation.FederationRules.defaults());
         Policy policy = Policy.load(rules, config.policyFile().orElse(null));
 
         Files.createDirectories(config.dataDir());
@@ -200,6 +203,18 @@ public final class EsiServer implements AutoCloseable {
                     new KeystoneRoutes.CatalogEntry("lease", "esi-leap", "/lease"),
                     new KeystoneRoutes.CatalogEntry("network", "neutron", "/network"))).register(api);
             new UiRoutes(authenticator, tokens, clock).register(api);
+            var federationStore = new org.esi.federation.FederationStore(database.jdbi());
+            String siteName = config.federation().siteName();
+            var siteKey = org.esi.federation.SiteKey.loadOrCreate(config.federationKeyPath());
+            var federationSigner = new org.esi.federation.AssertionSigner(siteName, siteKey, json, clock);
+            var tokenExchange = new org.esi.federation.TokenExchange(
+                    new org.esi.federation.AssertionVerifier(siteName, federationStore, json, clock), federationStore, identityStore,
+                    tokens, config.federation().roleMap(), clock);
+            new org.esi.federation.FederationRoutes(siteName, siteKey, federationStore, tokenExchange, clock).register(api);
+            var federationClient = new org.esi.federation.FederationClient(federationStore, federationSigner,
+                    java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                            .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build(),
+                    json, clock, Duration.ofSeconds(10));
             LeaseStore leaseStore = new LeaseStore(database.jdbi(), json);
             NodeStore nodeStore = new NodeStore(database.jdbi(), json);
             tuning.fakeHardware().keepStateIn(new FakeMachineStates(database.jdbi(), clock));
@@ -308,6 +323,8 @@ public final class EsiServer implements AutoCloseable {
             started.bidMatcher = bidMatcher;
             started.poolReconciler = poolReconciler;
             started.autoscaler = autoscaler;
+            started.federationClient = federationClient;
+            started.federationSigner = federationSigner;
             return started;
         } catch (RuntimeException | IOException e) {
             if (scheduler != null) {
@@ -424,6 +441,16 @@ public final class EsiServer implements AutoCloseable {
     /** The audit trail's housekeeping (retention purge), for tests that run a round now. */
     public org.esi.audit.AuditLoop auditLoop() {
         return auditLoop;
+    }
+
+    /** Signs assertions for this site's callers and exchanges them for tokens at peers (docs/federation.md). */
+    public org.esi.federation.FederationClient federationClient() {
+        return federationClient;
+    }
+
+    /** This site's assertion signer, for tests that craft assertions. */
+    public org.esi.federation.AssertionSigner federationSigner() {
+        return federationSigner;
     }
 
     /** The autoscaler listener's bound port, when it runs. */

@@ -160,6 +160,10 @@ class RouteBadInputTest {
         VALID.put("POST /market/v1/bids", Map.of("quantity", 2, "resource_class", "bad-input-none", "properties", List.of("cpus>=32"),
                 "start_time", Instant.now().plus(40, ChronoUnit.DAYS).toString(), "end_time", Instant.now().plus(41, ChronoUnit.DAYS).toString(),
                 "max_price", 3, "all_or_nothing", true, "expires_at", Instant.now().plus(39, ChronoUnit.DAYS).toString()));
+        // A valid key and URL, so that each fuzzed field alone is what is refused.
+        VALID.put("POST /federation/v1/peers", Map.of("name", "never-peer", "url", "http://192.0.2.1:7777",
+                "public_key", org.esi.federation.SiteKey.generate().publicKeyText()));
+        VALID.put("POST /federation/v1/tokens", Map.of("assertion", "not.a.jws"));
         VALID.put("PUT /network/v2.0/trunks/{id}/remove_subports", Map.of("sub_ports", List.of(Map.of("port_id", ids.get("nport")))));
     }
 
@@ -708,6 +712,7 @@ class RouteBadInputTest {
                 case "r" -> "member";
                 case "vif" -> "vif-1";
                 case "network" -> ids.get("network");
+                case "name" -> "never-peer";
                 case "id" -> idFor(template);
                 default -> null;
             };
@@ -780,7 +785,8 @@ class RouteBadInputTest {
                 "event", "network", "network_rbac", "switch", "trunk", "trunk_network", "attachment", "webhook", "webhook_delivery",
                 "console_token", "subnet", "subnet_pool_range", "network_port", "port_ip",
                 "pool", "pool_member", "pool_scale", "pool_openshift",
-                "market_account", "market_transaction", "market_entry", "market_hold", "market_bid", "idempotency_key", "lease_quota"));
+                "market_account", "market_transaction", "market_entry", "market_hold", "market_bid", "idempotency_key", "lease_quota",
+                "federation_peer", "federation_jti", "federation_shadow_project", "federation_shadow_user"));
     }
 
     private static String snapshotOf(List<String> tables) throws Exception {
