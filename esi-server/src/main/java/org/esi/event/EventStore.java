@@ -35,6 +35,40 @@ public final class EventStore {
         return new Event(id, type, time, objectType, objectUuid, resourceType, resourceUuid, lesseeId, ownerId);
     }
 
+    /**
+     * Records {@code events} (their ids ignored) in one statement, in list order: ids are drawn row by row as the
+     * ordered rows are inserted, so they follow the list as separate {@link #record} calls would. Answers the
+     * events with their ids.
+     */
+    public List<Event> recordAll(Handle h, List<Event> events) {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        List<Long> ids = h.createQuery("""
+                        insert into event (event_type, event_time, object_type, object_uuid, resource_type, resource_uuid, lessee_id, owner_id)
+                        select t, time, ot, ou, rt, ru, l, o
+                        from unnest(cast(:t as text[]), cast(:time as timestamptz[]), cast(:ot as text[]), cast(:ou as uuid[]),
+                          cast(:rt as text[]), cast(:ru as uuid[]), cast(:l as text[]), cast(:o as text[])) with ordinality
+                          e(t, time, ot, ou, rt, ru, l, o, i)
+                        order by i returning id""")
+                .bind("t", events.stream().map(Event::eventType).toArray(String[]::new))
+                .bind("time", events.stream().map(e -> e.eventTime().toString()).toArray(String[]::new))
+                .bind("ot", events.stream().map(Event::objectType).toArray(String[]::new))
+                .bind("ou", events.stream().map(Event::objectUuid).toArray(UUID[]::new))
+                .bind("rt", events.stream().map(Event::resourceType).toArray(String[]::new))
+                .bind("ru", events.stream().map(Event::resourceUuid).toArray(UUID[]::new))
+                .bind("l", events.stream().map(Event::lesseeId).toArray(String[]::new))
+                .bind("o", events.stream().map(Event::ownerId).toArray(String[]::new))
+                .mapTo(Long.class).list().stream().sorted().toList();
+        List<Event> out = new java.util.ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            out.add(new Event(ids.get(i), e.eventType(), e.eventTime(), e.objectType(), e.objectUuid(), e.resourceType(),
+                    e.resourceUuid(), e.lesseeId(), e.ownerId()));
+        }
+        return out;
+    }
+
     /** Filters of {@code GET /lease/v1/events}; {@code visibleTo} limits to events of one project. */
     public record Filter(Optional<String> visibleTo, Optional<Long> lastEventId, Optional<Instant> lastEventTime,
                          Optional<String> eventType, Optional<String> resourceType, Optional<UUID> resourceUuid,

@@ -16,6 +16,16 @@ public interface LeaseBilling {
         charge(h, lease);
     }
 
+    /**
+     * Holds the costs of a bid match's priced leases together, as {@link #charge(Handle, Lease, java.util.UUID)} one
+     * after the other would (same rows, same 402), in fewer statements. Answers the events of the holds that it has
+     * not recorded yet, in lease order, for the caller to record with its own.
+     */
+    default java.util.List<org.esi.event.Event> chargeAll(Handle h, java.util.List<Lease> leases, java.util.UUID bid) {
+        leases.forEach(l -> charge(h, l, bid));
+        return java.util.List.of();
+    }
+
     /** A priced lease's end moves to {@code newEnd} (its cost with it): hold the difference, or nothing when it shrank. */
     void rebill(Handle h, Lease lease, Instant newEnd, long newCost);
 

@@ -26,6 +26,15 @@ public interface LeaseQuota {
      */
     default void lock(Handle h, String projectId) {}
 
+    /**
+     * {@link #lock}, answering whether the project has limits at all: without, {@link #admit} refuses nothing and a
+     * claim of many windows may skip it for each. The default is the careful answer.
+     */
+    default boolean lockLimits(Handle h, String projectId) {
+        lock(h, projectId);
+        return true;
+    }
+
     /** A refusal by {@link #admit}: 403, and callers that book for a project (pools) can tell it from other refusals. */
     final class Exceeded extends ApiException {
         public Exceeded(String message) {
@@ -33,5 +42,13 @@ public interface LeaseQuota {
         }
     }
 
-    LeaseQuota NONE = (h, projectId, start, end, replacing) -> {};
+    LeaseQuota NONE = new LeaseQuota() {
+        @Override
+        public void admit(Handle h, String projectId, Instant start, Instant end, Optional<UUID> replacing) {}
+
+        @Override
+        public boolean lockLimits(Handle h, String projectId) {
+            return false;
+        }
+    };
 }

@@ -307,36 +307,70 @@ public final class LeaseService {
      * claimable by the project, price at most the maximum, the time still free), and each lease is inserted where the
      * booking constraint decides, its cost held from the lessee with the bid's uuid (402 rolls everything back). A
      * window that no longer fits is a conflict with nothing written. Events go to {@code recorded}.
+     *
+     * <p>Set-based: one statement locks all the offers, one checks all the windows, one books and inserts all the
+     * leases, the holds are written together ({@link LeaseBilling#chargeAll}) and the events in one insert, so a
+     * match costs a dozen statements whatever its size. A project with a quota is the exception: each window is
+     * admitted, then written, one after the other, so each admission counts the windows before it.
      */
     public List<Lease> claimWindows(Handle h, WindowClaim c, List<Window> windows, List<Event> recorded) {
         Instant now = LeaseTimes.micros(clock.instant());
-        List<Lease> claimed = new ArrayList<>();
-        quota.lock(h, c.projectId()); // before the offers' locks, see LeaseQuota.lock
+        boolean limited = quota.lockLimits(h, c.projectId()); // before the offers' locks, see LeaseQuota.lock
         List<Window> ordered = windows.stream()
                 .sorted(java.util.Comparator.comparing(Window::offer).thenComparing(Window::start)).toList();
-        for (Window w : ordered) {
-            Offer o = store.offerForClaim(h, w.offer()).orElseThrow(() -> ApiException.conflict("Offer " + w.offer() + " is gone"));
+        Map<UUID, Offer> offers = store.offersForClaim(h, ordered.stream().map(Window::offer).toList());
+        List<Boolean> free = store.windowsFree(h, ordered);
+        List<Lease> claimed = new ArrayList<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            Window w = ordered.get(i);
+            Offer o = offers.get(w.offer());
+            if (o == null) {
+                throw ApiException.conflict("Offer " + w.offer() + " is gone");
+            }
             boolean claimable = o.lesseeId() == null || c.claimableFor().contains(o.lesseeId());
             long price = o.priced() ? o.price() : 0;
-            Optional<Instant> gapEnd = store.freeUntil(h, o.uuid(), w.start());
-            if (o.status() != OfferStatus.AVAILABLE || !claimable || price > c.maxPrice() || gapEnd.isEmpty()
-                    || gapEnd.get().isBefore(w.end()) || !w.start().isBefore(w.end())) {
+            // The free time was read before any of these windows was booked: a window overlapping the one before it on
+            // the same offer is refused here, as a check after that one's booking would have.
+            Window before = i == 0 ? null : ordered.get(i - 1);
+            boolean overlaps = before != null && before.offer().equals(w.offer()) && before.end().isAfter(w.start());
+            if (o.status() != OfferStatus.AVAILABLE || !claimable || price > c.maxPrice() || !free.get(i) || overlaps) {
                 throw ApiException.conflict("Offer " + o.uuid() + " no longer has " + LeaseTimes.format(w.start()) + " to "
                         + LeaseTimes.format(w.end()) + " free for project " + c.projectId() + " at that price; nothing was claimed");
             }
-            quota.admit(h, c.projectId(), w.start(), w.end(), Optional.empty());
             Lease l = new Lease(UUID.randomUUID(), null, c.projectId(), o.projectId(), o.resourceType(), o.resourceUuid(),
                     w.start(), w.end(), null, null, LeaseStatus.CREATED, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
                     c.purpose(), o.uuid(), o.parentLeaseUuid(), now, 0, null, null, null,
                     o.price(), o.priced() ? cost(o.price(), w.start(), w.end()) : null);
-            store.insertClaim(h, l, now, c.bid());
-            if (l.price() != null && l.cost() > 0) {
-                billing.charge(h, l, c.bid());
-            }
-            recorded.add(event(h, "esi_leap.lease.create", l, now));
             claimed.add(l);
+            if (limited) {
+                quota.admit(h, c.projectId(), w.start(), w.end(), Optional.empty());
+                writeClaims(h, List.of(l), c.bid(), now, recorded);
+            }
+        }
+        if (!limited && !claimed.isEmpty()) {
+            writeClaims(h, claimed, c.bid(), now, recorded);
         }
         return claimed;
+    }
+
+    /** The leases of {@link #claimWindows}, their holds, and their events (each lease's hold's, then its own). */
+    private void writeClaims(Handle h, List<Lease> leases, UUID bid, Instant now, List<Event> recorded) {
+        store.insertClaims(h, leases, now, bid);
+        List<Lease> priced = leases.stream().filter(l -> l.price() != null && l.cost() > 0).toList();
+        java.util.Iterator<Event> holdEvents = billing.chargeAll(h, priced, bid).iterator();
+        List<Event> unsaved = new ArrayList<>();
+        for (Lease l : leases) {
+            if (holdEvents.hasNext() && l.price() != null && l.cost() > 0) {
+                unsaved.add(holdEvents.next());
+            }
+            unsaved.add(new Event(0, "esi_leap.lease.create", now, "lease", l.uuid(), l.resourceType(), l.resourceUuid(), l.projectId(),
+                    l.ownerId()));
+        }
+        for (Event e : events.recordAll(h, unsaved)) {
+            if (e.objectType().equals("lease")) {
+                recorded.add(e); // a hold's event inside a claim is logged, not published on its own (as MarketService.hold does)
+            }
+        }
     }
 
     public Duration maxLength() {

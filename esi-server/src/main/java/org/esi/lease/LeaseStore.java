@@ -175,6 +175,33 @@ public final class LeaseStore {
         return h.createQuery("select " + OFFER_COLUMNS + " from offer o where o.uuid = :u for no key update").bind("u", uuid).map((rs, c) -> offer(rs)).findOne();
     }
 
+    /**
+     * Locks the given offers as {@link #offerForClaim} does, in one statement and in UUID order (the order every
+     * claim of several offers takes its locks in, so such claims never wait for each other in a circle).
+     */
+    public Map<UUID, Offer> offersForClaim(Handle h, java.util.Collection<UUID> uuids) {
+        Map<UUID, Offer> out = new LinkedHashMap<>();
+        h.createQuery("select " + OFFER_COLUMNS + " from offer o where o.uuid = any(:u) order by o.uuid for no key update")
+                .bind("u", uuids.stream().sorted().distinct().toArray(UUID[]::new)).map((rs, c) -> offer(rs))
+                .forEach(o -> out.put(o.uuid(), o));
+        return out;
+    }
+
+    /**
+     * For each window, whether its offer's free time holds all of {@code [start, end)} (as {@link #freeUntil} at the
+     * start reaching the end would say), in one statement; the caller holds the offers' locks.
+     */
+    public List<Boolean> windowsFree(Handle h, List<LeaseService.Window> windows) {
+        return h.createQuery("""
+                        select coalesce(w.s < w.e and o.free @> tstzrange(w.s, w.e, '[)'), false)
+                        from unnest(cast(:o as uuid[]), cast(:s as timestamptz[]), cast(:e as timestamptz[])) with ordinality w(o, s, e, i)
+                        left join offer o on o.uuid = w.o order by w.i""")
+                .bind("o", windows.stream().map(LeaseService.Window::offer).toArray(UUID[]::new))
+                .bind("s", windows.stream().map(w -> w.start().toString()).toArray(String[]::new))
+                .bind("e", windows.stream().map(w -> w.end().toString()).toArray(String[]::new))
+                .mapTo(Boolean.class).list();
+    }
+
     /** The end of the offer's free gap that contains {@code t}; empty when the offer is busy (or closed) at t. */
     public Optional<Instant> freeUntil(Handle h, UUID offer, Instant t) {
         return h.createQuery("select upper(r) from offer o cross join unnest(o.free) r where o.uuid = :o and r @> cast(:t as timestamptz)")
@@ -248,6 +275,47 @@ public final class LeaseStore {
 
                         update offer o set busy = o.busy + tstzmultirange(b.during), free = o.free - tstzmultirange(b.during)
                         from booked b where o.uuid = :offer"""), l, now).bind("bid", bid).execute();
+    }
+
+    /**
+     * {@link #insertClaim(Handle, Lease, Instant, UUID)} for many leases in one statement: every booking inside its
+     * offer (the exclusion constraint decides each, against the others of the statement too), every lease, and each
+     * offer's busy and free time moved by all its new bookings at once. Leases are of the claim's own shape (no
+     * name, empty properties, status created); the caller holds the offers' locks.
+     */
+    public void insertClaims(Handle h, List<Lease> leases, Instant now, UUID bid) {
+        h.createUpdate("""
+                        with w as (
+                          select * from unnest(cast(:uuid as uuid[]), cast(:project as text[]), cast(:owner as text[]),
+                            cast(:rtype as text[]), cast(:ruuid as uuid[]), cast(:start as timestamptz[]), cast(:end as timestamptz[]),
+                            cast(:purpose as text[]), cast(:offer as uuid[]), cast(:parent as uuid[]), cast(:price as bigint[]),
+                            cast(:cost as bigint[])) with ordinality
+                            w(uuid, project, owner, rtype, ruuid, s, e, purpose, offer, parent, price, cost, i)),
+                        booked as (
+                          insert into booking (uuid, node_uuid, container_id, during, live)
+                          select uuid, ruuid, offer, tstzrange(s, e, '[)'), true from w order by i returning container_id, during),
+                        leased as (
+                          insert into lease (uuid, name, project_id, owner_id, resource_type, resource_uuid, start_time, end_time,
+                            status, properties, purpose, offer_uuid, parent_lease_uuid, created_at, due_at, price, cost, bid_uuid)
+                          select uuid, null, project, owner, rtype, ruuid, s, e, 'created', '{}'::jsonb, purpose, offer, parent,
+                            :created, s, price, cost, :bid from w order by i returning uuid)
+                        update offer o set busy = o.busy + b.during, free = o.free - b.during
+                        from (select container_id, range_agg(during) as during from booked group by container_id) b
+                        where o.uuid = b.container_id""")
+                .bind("uuid", leases.stream().map(Lease::uuid).toArray(UUID[]::new))
+                .bind("project", leases.stream().map(Lease::projectId).toArray(String[]::new))
+                .bind("owner", leases.stream().map(Lease::ownerId).toArray(String[]::new))
+                .bind("rtype", leases.stream().map(Lease::resourceType).toArray(String[]::new))
+                .bind("ruuid", leases.stream().map(Lease::resourceUuid).toArray(UUID[]::new))
+                .bind("start", leases.stream().map(l -> l.startTime().toString()).toArray(String[]::new))
+                .bind("end", leases.stream().map(l -> l.endTime().toString()).toArray(String[]::new))
+                .bind("purpose", leases.stream().map(Lease::purpose).toArray(String[]::new))
+                .bind("offer", leases.stream().map(Lease::offerUuid).toArray(UUID[]::new))
+                .bind("parent", leases.stream().map(Lease::parentLeaseUuid).toArray(UUID[]::new))
+                .bind("price", leases.stream().map(Lease::price).toArray(Long[]::new))
+                .bind("cost", leases.stream().map(Lease::cost).toArray(Long[]::new))
+                .bind("created", utc(now)).bind("bid", bid)
+                .execute();
     }
 
     public Optional<Lease> lease(Handle h, UUID uuid) {

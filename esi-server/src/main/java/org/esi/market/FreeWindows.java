@@ -33,12 +33,26 @@ final class FreeWindows {
         final long price;
         final JsonNode nodeProperties;
         final List<Instant[]> free = new ArrayList<>();
+        /**
+         * Whether the node passes a filter (by its text), worked out once per round: many bids share a few filters,
+         * and a filter's test parses numbers out of the node's properties each time.
+         */
+        private final Map<String, Boolean> passes = new HashMap<>(4);
 
         Offered(UUID offer, String lesseeId, long price, JsonNode nodeProperties) {
             this.offer = offer;
             this.lesseeId = lesseeId;
             this.price = price;
             this.nodeProperties = nodeProperties;
+        }
+
+        boolean passes(List<PropertyMatch> filters) {
+            for (PropertyMatch f : filters) {
+                if (!passes.computeIfAbsent(f.toString(), k -> f.test(nodeProperties))) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         boolean fits(Instant start, Instant end) {
@@ -118,7 +132,7 @@ final class FreeWindows {
     List<LeaseService.Window> plan(Bid bid, int need, Set<String> claimableFor, Instant now) {
         List<PropertyMatch> filters = bid.properties().stream().map(PropertyMatch::parse).toList();
         java.util.function.Predicate<Offered> eligible = o -> (o.lesseeId == null || claimableFor.contains(o.lesseeId))
-                && filters.stream().allMatch(f -> f.test(o.nodeProperties));
+                && o.passes(filters);
         List<Offered> offered = byClass.getOrDefault(bid.resourceClass(), List.of());
         Duration length = bid.length();
         if (!bid.flexible()) {

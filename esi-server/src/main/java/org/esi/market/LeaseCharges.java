@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.esi.event.Event;
 import org.esi.lease.Lease;
 import org.esi.lease.LeaseBilling;
 import org.esi.lease.LeaseService;
@@ -39,6 +40,13 @@ public final class LeaseCharges implements LeaseBilling {
     }
 
     @Override
+    public List<Event> chargeAll(Handle h, List<Lease> leases, UUID bid) {
+        List<MarketService.HoldFor> holds = leases.stream().map(l -> new MarketService.HoldFor(l.cost(), l.uuid(), l.resourceUuid(),
+                expiry(l.endTime()), memo(l, bid))).toList();
+        return leases.isEmpty() ? List.of() : market.holdAll(h, leases.get(0).projectId(), bid, holds);
+    }
+
+    @Override
     public void rebill(Handle h, Lease lease, Instant newEnd, long newCost) {
         long more = newCost - lease.cost();
         if (more > 0) {
@@ -69,7 +77,14 @@ public final class LeaseCharges implements LeaseBilling {
     }
 
     private void hold(Handle h, Lease lease, UUID bid, long amount, Instant end) {
-        Instant expires = end.isAfter(LeaseTimes.FOREVER.minus(SETTLE_GRACE)) ? LeaseTimes.FOREVER : end.plus(SETTLE_GRACE);
-        market.hold(h, lease.projectId(), amount, lease.uuid(), bid, expires, bid == null ? "lease " + lease.uuid() : "lease " + lease.uuid() + " of bid " + bid);
+        market.hold(h, lease.projectId(), amount, lease.uuid(), bid, expiry(end), memo(lease, bid));
+    }
+
+    private static Instant expiry(Instant end) {
+        return end.isAfter(LeaseTimes.FOREVER.minus(SETTLE_GRACE)) ? LeaseTimes.FOREVER : end.plus(SETTLE_GRACE);
+    }
+
+    private static String memo(Lease lease, UUID bid) {
+        return bid == null ? "lease " + lease.uuid() : "lease " + lease.uuid() + " of bid " + bid;
     }
 }

@@ -129,6 +129,65 @@ public final class MarketStore {
                 .bind("tx", tx).execute();
     }
 
+    /**
+     * Many holds of one payer written together, each as {@link MarketService#hold} writes one: its own transaction
+     * ({@code hold_transaction} is unique), its two entries (payer, then escrow, hold after hold, so the entry
+     * trigger moves the payer's balance step by step as one-by-one holds would) and the hold row. Three statements
+     * whatever the number; the deferred triggers check every transaction and hold at commit as before.
+     */
+    public void insertHolds(Handle h, List<Hold> holds, List<UUID> txs, List<String> memos, Instant now) {
+        int n = holds.size();
+        String[] accounts = new String[2 * n];
+        String[] counterparties = new String[2 * n];
+        Long[] amounts = new Long[2 * n];
+        UUID[] entryTx = new UUID[2 * n];
+        UUID[] entryLease = new UUID[2 * n];
+        UUID[] entryBid = new UUID[2 * n];
+        UUID[] entryHold = new UUID[2 * n];
+        String[] entryMemo = new String[2 * n];
+        for (int i = 0; i < n; i++) {
+            Hold hold = holds.get(i);
+            for (int side = 0; side < 2; side++) {
+                int k = 2 * i + side;
+                accounts[k] = side == 0 ? hold.payer() : ESCROW;
+                counterparties[k] = side == 0 ? ESCROW : hold.payer();
+                amounts[k] = side == 0 ? -hold.amount() : hold.amount();
+                entryTx[k] = txs.get(i);
+                entryLease[k] = hold.leaseUuid();
+                entryBid[k] = hold.bidUuid();
+                entryHold[k] = hold.id();
+                entryMemo[k] = memos.get(i);
+            }
+        }
+        h.createUpdate("insert into market_transaction (id, kind, created_at) select t, :k, :now from unnest(cast(:ids as uuid[])) with ordinality u(t, i) order by i")
+                .bind("ids", txs.toArray(UUID[]::new)).bind("k", EntryKind.HOLD.word()).bind("now", Columns.utc(now)).execute();
+        h.createUpdate("""
+                        insert into market_entry (transaction_id, account_id, kind, amount, counterparty, lease_uuid, bid_uuid, hold_id, memo, created_at)
+                        select tx, a, :k, amount, cp, lease, bid, hold, memo, :now
+                        from unnest(cast(:tx as uuid[]), cast(:a as text[]), cast(:amount as bigint[]), cast(:cp as text[]),
+                          cast(:lease as uuid[]), cast(:bid as uuid[]), cast(:hold as uuid[]), cast(:memo as text[])) with ordinality
+                          e(tx, a, amount, cp, lease, bid, hold, memo, i)
+                        order by i""")
+                .bind("tx", entryTx).bind("a", accounts).bind("amount", amounts).bind("cp", counterparties).bind("lease", entryLease)
+                .bind("bid", entryBid).bind("hold", entryHold).bind("memo", entryMemo).bind("k", EntryKind.HOLD.word())
+                .bind("now", Columns.utc(now)).execute();
+        h.createUpdate("""
+                        insert into market_hold (id, payer, amount, lease_uuid, bid_uuid, memo, expires_at, created_at, hold_transaction)
+                        select id, payer, amount, lease, bid, memo, exp, :now, tx
+                        from unnest(cast(:id as uuid[]), cast(:payer as text[]), cast(:amount as bigint[]), cast(:lease as uuid[]),
+                          cast(:bid as uuid[]), cast(:memo as text[]), cast(:exp as timestamptz[]), cast(:tx as uuid[])) with ordinality
+                          u(id, payer, amount, lease, bid, memo, exp, tx, i)
+                        order by i""")
+                .bind("id", holds.stream().map(Hold::id).toArray(UUID[]::new))
+                .bind("payer", holds.stream().map(Hold::payer).toArray(String[]::new))
+                .bind("amount", holds.stream().map(Hold::amount).toArray(Long[]::new))
+                .bind("lease", holds.stream().map(Hold::leaseUuid).toArray(UUID[]::new))
+                .bind("bid", holds.stream().map(Hold::bidUuid).toArray(UUID[]::new))
+                .bind("memo", memos.toArray(String[]::new))
+                .bind("exp", holds.stream().map(x -> x.expiresAt().toString()).toArray(String[]::new))
+                .bind("tx", txs.toArray(UUID[]::new)).bind("now", Columns.utc(now)).execute();
+    }
+
     public Optional<Hold> hold(Handle h, UUID id) {
         return h.createQuery("select * from market_hold where id = :id").bind("id", id).map((rs, c) -> hold(rs)).findOne();
     }

@@ -35,6 +35,12 @@ public final class QuotaService implements LeaseQuota {
         store.lock(h, projectId);
     }
 
+    /** A project without a quota row is not limited: its lock is nothing and admit refuses nothing. */
+    @Override
+    public boolean lockLimits(Handle h, String projectId) {
+        return store.lock(h, projectId).isPresent();
+    }
+
     @Override
     public void admit(Handle h, String projectId, Instant start, Instant end, Optional<UUID> replacing) {
         Optional<Quota> found = store.lock(h, projectId);

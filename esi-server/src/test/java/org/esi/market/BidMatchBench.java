@@ -52,14 +52,28 @@ class BidMatchBench {
             plan(jdbi, "again, warm");
             jdbi.useHandle(h -> h.createUpdate("update market_bid set status = 'cancelled'").execute()); // set aside for the round below
             seedBids(jdbi, lessees, start, small, 0);
+            // Statements run by the round itself (this thread), and by everyone (the notifier and lifecycle loops the
+            // round's events wake included).
+            Thread bench = Thread.currentThread();
+            jdbi.getConfig(org.jdbi.v3.core.statement.SqlStatements.class).setSqlLogger(new org.jdbi.v3.core.statement.SqlLogger() {
+                @Override
+                public void logAfterExecution(org.jdbi.v3.core.statement.StatementContext context) {
+                    ALL_STATEMENTS.incrementAndGet();
+                    if (Thread.currentThread() == bench) {
+                        STATEMENTS.incrementAndGet();
+                    }
+                }
+            });
             Measured base = round(matcher);
             jdbi.useHandle(h -> h.createUpdate("update market_bid set status = 'open' where status = 'cancelled'").execute());
             Measured full = round(matcher);
             Measured idle = round(matcher);
-            System.out.printf("market: round of %d bids: %.0f ms, %d matched with %d leases (%.0f leases/s, %.2f ms per lease)%n",
-                    base.round.bids(), base.ms, base.round.matched(), base.round.leases(), base.leasesPerSecond(), base.msPerLease());
-            System.out.printf("market: round of %d bids: %.0f ms, %d matched with %d leases (%.0f leases/s, %.2f ms per lease)%n",
-                    full.round.bids(), full.ms, full.round.matched(), full.round.leases(), full.leasesPerSecond(), full.msPerLease());
+            for (Measured m : List.of(base, full)) {
+                System.out.printf("market: round of %d bids: %.0f ms, %d matched with %d leases (%.0f leases/s, %.2f ms per lease;"
+                                + " %d statements, %.1f per lease; %.1f per lease with the loops its events woke)%n", m.round.bids(), m.ms,
+                        m.round.matched(), m.round.leases(), m.leasesPerSecond(), m.msPerLease(), m.statements,
+                        (double) m.statements / Math.max(1, m.round.leases()), (double) m.all / Math.max(1, m.round.leases()));
+            }
             System.out.printf("market: ratio %.1f x the time for %.1f x the bids (per lease: %.2f); a round with nothing to match"
                             + " (%d bids left open) %.0f ms%n", full.ms / base.ms, (double) full.round.bids() / base.round.bids(),
                     full.msPerLease() / base.msPerLease(), idle.round.bids(), idle.ms);
@@ -99,7 +113,10 @@ class BidMatchBench {
                 bids.size() / ((done - t) / 1e9));
     }
 
-    private record Measured(BidMatcher.Round round, double ms) {
+    static final java.util.concurrent.atomic.AtomicLong ALL_STATEMENTS = new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong STATEMENTS = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Measured(BidMatcher.Round round, double ms, long statements, long all) {
         double leasesPerSecond() {
             return round.leases() / (ms / 1000);
         }
@@ -110,9 +127,11 @@ class BidMatchBench {
     }
 
     private static Measured round(BidMatcher matcher) {
+        long before = STATEMENTS.get();
+        long beforeAll = ALL_STATEMENTS.get();
         long t = System.nanoTime();
         BidMatcher.Round r = matcher.runOnce();
-        return new Measured(r, (System.nanoTime() - t) / 1e6);
+        return new Measured(r, (System.nanoTime() - t) / 1e6, STATEMENTS.get() - before, ALL_STATEMENTS.get() - beforeAll);
     }
 
     /** Nodes, their bookings and offers, as the API would write them (the free-gap rows come from the offer trigger). */

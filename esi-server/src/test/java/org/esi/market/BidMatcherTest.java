@@ -1,6 +1,7 @@
 package org.esi.market;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
@@ -378,6 +379,86 @@ class BidMatcherTest {
     private static String lesseeOf(String projectId) {
         String name = jdbi.withHandle(h -> h.createQuery("select name from project where id = :p").bind("p", projectId).mapTo(String.class).one());
         return a.userToken(name + "-user", projectId, "lessee");
+    }
+
+    // claimWindows writes a match's leases, holds and events set-based: the database's guards still decide each row of
+    // those statements (the bid's quantity, overlap on one offer), and the rows are those of one window after the other.
+
+    @Test
+    void aStatementOfMoreLeasesThanTheBidAsksForIsRefusedWhole() {
+        String project = paying("over");
+        UUID bid = unmatchable(project, 2);
+        List<org.esi.lease.LeaseService.Window> three = List.of(window("over-1", "1"), window("over-2", "1"), window("over-3", "1"));
+        assertThatThrownBy(() -> claim(project, bid, three)).hasMessageContaining("already has its 2 lease(s)"); // the V26 trigger, on the third row
+        assertThat(count("select count(*) from lease where bid_uuid = cast(:b as uuid)", bid)).isZero();
+        assertThat(count("select count(*) from market_hold where bid_uuid = cast(:b as uuid)", bid)).isZero();
+    }
+
+    @Test
+    void twoOverlappingWindowsOfOneOfferAreAConflictAndNothingIsWritten() {
+        String project = paying("overlap");
+        UUID bid = unmatchable(project, 2);
+        org.esi.lease.LeaseService.Window w = window("overlap-1", null);
+        org.esi.lease.LeaseService.Window later = new org.esi.lease.LeaseService.Window(w.offer(), w.start().plus(30, ChronoUnit.MINUTES), w.end().plus(30, ChronoUnit.MINUTES));
+        assertThatThrownBy(() -> claim(project, bid, List.of(w, later)))
+                .isInstanceOfSatisfying(org.esi.http.ApiException.class, e -> assertThat(e.kind()).isEqualTo(org.esi.http.ErrorKind.CONFLICT));
+        assertThat(count("select count(*) from lease where bid_uuid = cast(:b as uuid)", bid)).isZero();
+    }
+
+    @Test
+    void eachPricedLeaseHasItsOwnHoldTransactionAndItsEventsComeInClaimOrder() {
+        String project = paying("rows");
+        UUID bid = unmatchable(project, 3);
+        List<org.esi.lease.LeaseService.Window> windows = List.of(window("rows-1", "2"), window("rows-2", null), window("rows-3", "3"));
+        List<org.esi.event.Event> recorded = claim(project, bid, windows);
+        assertThat(recorded).extracting(org.esi.event.Event::eventType).containsOnly("esi_leap.lease.create").hasSize(3);
+        assertThat(count("select count(*) from lease where bid_uuid = cast(:b as uuid)", bid)).isEqualTo(3);
+        assertThat(count("select count(distinct hold_transaction) from market_hold where bid_uuid = cast(:b as uuid)", bid)).isEqualTo(2);
+        assertThat(count("select count(*) from market_entry where bid_uuid = cast(:b as uuid)", bid)).isEqualTo(4);
+        // As one window after the other: for each lease (in offer order), its hold's event, then its own.
+        List<String> types = jdbi.withHandle(h -> h.createQuery("""
+                        select e.event_type from event e where e.id >= :first and (e.object_uuid in (select uuid from lease where bid_uuid = :b)
+                          or e.object_uuid in (select hold_transaction from market_hold where bid_uuid = :b)) order by e.id""")
+                .bind("first", recorded.get(0).id() - 1).bind("b", bid).mapTo(String.class).list());
+        List<String> expected = new ArrayList<>();
+        windows.stream().sorted(java.util.Comparator.comparing(org.esi.lease.LeaseService.Window::offer)).forEach(w -> {
+            if (!w.offer().equals(windows.get(1).offer())) {
+                expected.add("esi.market.hold");
+            }
+            expected.add("esi_leap.lease.create");
+        });
+        assertThat(types).containsExactlyElementsOf(expected);
+        assertThat(http.get("/market/v1/accounts/" + project, admin).expect(200).json().path("held").asText()).isEqualTo("5");
+    }
+
+    private static List<org.esi.event.Event> claim(String project, UUID bid, List<org.esi.lease.LeaseService.Window> windows) {
+        List<org.esi.event.Event> recorded = new ArrayList<>();
+        a.server().leases().inBookingTransaction(h -> a.server().leases().claimWindows(h,
+                new org.esi.lease.LeaseService.WindowClaim(project, Set.of(project), 100_000, bid, "bid " + bid), windows, recorded));
+        return recorded;
+    }
+
+    private static long count(String sql, UUID bid) {
+        return jdbi.withHandle(h -> h.createQuery(sql).bind("b", bid.toString()).mapTo(Long.class).one());
+    }
+
+    /** A new node and its offer from T for 4 hours (priced or free), and the window of its first hour. */
+    private static org.esi.lease.LeaseService.Window window(String node, String price) {
+        UUID offer = UUID.fromString(offer(node, "set-based", Map.of(), price, T, T.plus(4, ChronoUnit.HOURS)));
+        return new org.esi.lease.LeaseService.Window(offer, T, T.plus(1, ChronoUnit.HOURS));
+    }
+
+    /** A project with 100 credits. */
+    private static String paying(String name) {
+        String project = a.createProject(name + "-payer", null);
+        grant(project, "100");
+        return project;
+    }
+
+    /** An open bid of the project for a class nobody offers: the matchers leave it to the test's own claims. */
+    private static UUID unmatchable(String project, int quantity) {
+        return UUID.fromString(bid(lesseeOf(project), with(fixed(quantity, "nobody-offers-this", T, T.plus(1, ChronoUnit.HOURS)), "max_price", 10))
+                .path("uuid").asText());
     }
 
     private static void requireWindow(JsonNode lease, Instant start, Instant end) {
