@@ -76,6 +76,8 @@ public final class PeerCalls {
         }
         long started = System.nanoTime();
         Map<String, CompletableFuture<JsonNode>> remote = new LinkedHashMap<>();
+        // Each peer's latency is taken when its call ends, not when this thread gets round to reading it.
+        Map<String, Long> ended = new java.util.concurrent.ConcurrentHashMap<>();
         for (String peer : peers) {
             remote.put(peer, CompletableFuture.supplyAsync(() -> client.tokenFor(caller, peer), executor)
                     .thenCompose(t -> http.sendAsync(get(peer, path, query, t.token()), HttpResponse.BodyHandlers.ofString()))
@@ -89,7 +91,8 @@ public final class PeerCalls {
                             throw new ApiException(ErrorKind.EXTERNAL, "unreadable body");
                         }
                     })
-                    .orTimeout(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+                    .orTimeout(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .whenComplete((r, x) -> ended.put(peer, System.nanoTime())));
         }
         List<Object> items = new ArrayList<>();
         List<Map<String, Object>> sites = new ArrayList<>();
@@ -100,7 +103,7 @@ public final class PeerCalls {
                     items.add(tagged(json.valueToTree(item), siteName));
                 }
             }
-            sites.add(site(siteName, "ok", started));
+            sites.add(site(siteName, "ok", started, System.nanoTime()));
         }
         for (Map.Entry<String, CompletableFuture<JsonNode>> e : remote.entrySet()) {
             try {
@@ -109,12 +112,13 @@ public final class PeerCalls {
                 for (JsonNode item : answer.path(itemsKey)) {
                     items.add(tagged(item.deepCopy(), e.getKey()));
                 }
-                sites.add(site(e.getKey(), "ok", started));
+                sites.add(site(e.getKey(), "ok", started, ended.getOrDefault(e.getKey(), System.nanoTime())));
             } catch (ExecutionException x) {
-                sites.add(site(e.getKey(), x.getCause() instanceof TimeoutException ? "timeout" : "error", started));
+                sites.add(site(e.getKey(), x.getCause() instanceof TimeoutException ? "timeout" : "error", started,
+                        ended.getOrDefault(e.getKey(), System.nanoTime())));
             } catch (InterruptedException x) {
                 Thread.currentThread().interrupt();
-                sites.add(site(e.getKey(), "error", started));
+                sites.add(site(e.getKey(), "error", started, System.nanoTime()));
             }
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -182,11 +186,11 @@ public final class PeerCalls {
         return item;
     }
 
-    private static Map<String, Object> site(String name, String status, long startedNanos) {
+    private static Map<String, Object> site(String name, String status, long startedNanos, long endedNanos) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("name", name);
         s.put("status", status);
-        s.put("latency_ms", (System.nanoTime() - startedNanos) / 1_000_000);
+        s.put("latency_ms", (endedNanos - startedNanos) / 1_000_000);
         return s;
     }
 }

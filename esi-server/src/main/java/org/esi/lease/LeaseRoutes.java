@@ -36,7 +36,7 @@ public final class LeaseRoutes {
     private static final Set<String> OFFER_LIST = Set.of("project_id", "resource_type", "resource_uuid", "resource_class", "status",
             "start_time", "end_time", "available_start_time", "available_end_time", "lessee_id", "lessee", "name", "uuid", "limit", "marker", "site");
     private static final Set<String> LEASE_LIST = Set.of("project_id", "owner_id", "status", "offer_uuid", "resource_type", "resource_uuid",
-            "resource_class", "purpose", "start_time", "end_time", "view", "name", "uuid", "limit", "marker");
+            "resource_class", "purpose", "start_time", "end_time", "view", "name", "uuid", "limit", "marker", "site");
 
     private final LeaseService leases;
     private final BaseUrl baseUrl;
@@ -282,6 +282,17 @@ public final class LeaseRoutes {
     private void listLeases(Call call) {
         Query q = call.query(LEASE_LIST);
         call.authorize(Map.of());
+        Optional<String> site = q.string("site");
+        if (site.isPresent()) {
+            call.ctx().json(federated(call).list(call.caller(), site.get(), "/lease/v1/leases", queryWithoutSite(call), "leases",
+                    () -> leases(call, q)));
+            return;
+        }
+        call.ctx().json(leases(call, q));
+    }
+
+    /** Today's answer of {@code GET /lease/v1/leases}: this site's first page and its next link. */
+    private Map<String, Object> leases(Call call, Query q) {
         Caller caller = call.caller();
         boolean admin = call.allowed("esi_leap:lease:list_all", Map.of());
         Optional<String> view = q.string("view");
@@ -338,7 +349,7 @@ public final class LeaseRoutes {
         if (more) {
             body.put("next", NextLink.of(baseUrl.of(call.ctx()), call.ctx(), page.get(page.size() - 1).lease().uuid().toString(), limit));
         }
-        call.ctx().json(body);
+        return body;
     }
 
     private void showLease(Call call) {

@@ -103,6 +103,11 @@ class FederatedReadsTest {
         assertThat(project.path("name").asText()).isEqualTo("a/reads-lessees");
         assertThat(a.client().get("/lease/v1/leases", lessee).expect(200).json().path("leases").findValuesAsText("uuid"))
                 .doesNotContain(lease.path("uuid").asText());
+        JsonNode leases = a.client().get("/lease/v1/leases?site=all", lessee).expect(200).json();
+        assertThat(sitesOf(leases)).isEqualTo(Map.of("a", "ok", "b", "ok", "c", "ok"));
+        Map<String, String> leaseSites = new HashMap<>();
+        leases.path("leases").forEach(l -> leaseSites.put(l.path("uuid").asText(), l.path("site").asText()));
+        assertThat(leaseSites).containsEntry(lease.path("uuid").asText(), "c");
 
         b.close();
         bClosed = true;
@@ -122,6 +127,7 @@ class FederatedReadsTest {
     @Test
     void anUnknownSiteIs400() {
         a.client().get("/lease/v1/offers?site=nowhere", lessee).expect(400);
+        a.client().get("/lease/v1/leases?site=nowhere", lessee).expect(400);
         a.client().get("/lease/v1/offers?site=" + "x".repeat(100), lessee).expect(400);
         a.client().post("/lease/v1/offers/" + java.util.UUID.randomUUID() + "/claim?site=nowhere", lessee, Map.of()).expect(400);
     }
