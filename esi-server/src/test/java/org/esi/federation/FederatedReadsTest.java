@@ -85,7 +85,7 @@ class FederatedReadsTest {
         assertThat(plain.path("offers").findValues("site")).isEmpty();
 
         JsonNode all = a.client().get("/lease/v1/offers?site=all&status=available", lessee).expect(200).json();
-        assertThat(sitesOf(all)).isEqualTo(Map.of("a", "ok", "b", "ok", "c", "ok"));
+        assertThat(sitesOf(all)).containsEntry("a", "ok").containsEntry("b", "ok").containsEntry("c", "ok");
         assertThat(offerSites(all)).containsEntry(atA, "a").containsEntry(atB, "b").containsEntry(atC, "c");
         all.path("sites").forEach(s -> assertThat(s.path("latency_ms").isNumber()).isTrue());
 
@@ -104,7 +104,7 @@ class FederatedReadsTest {
         assertThat(a.client().get("/lease/v1/leases", lessee).expect(200).json().path("leases").findValuesAsText("uuid"))
                 .doesNotContain(lease.path("uuid").asText());
         JsonNode leases = a.client().get("/lease/v1/leases?site=all", lessee).expect(200).json();
-        assertThat(sitesOf(leases)).isEqualTo(Map.of("a", "ok", "b", "ok", "c", "ok"));
+        assertThat(sitesOf(leases)).containsEntry("a", "ok").containsEntry("b", "ok").containsEntry("c", "ok");
         Map<String, String> leaseSites = new HashMap<>();
         leases.path("leases").forEach(l -> leaseSites.put(l.path("uuid").asText(), l.path("site").asText()));
         assertThat(leaseSites).containsEntry(lease.path("uuid").asText(), "c");
@@ -122,6 +122,27 @@ class FederatedReadsTest {
 
         // A claim at a dead peer: 502, and nothing at A.
         a.client().post("/lease/v1/offers/" + atB + "/claim?site=b", lessee, Map.of()).expect(502);
+    }
+
+    /** A peer that takes connections and never answers: reported as timeout once the deadline passes, and no later. */
+    @Test
+    void aSilentPeerIsATimeoutAtItsDeadline() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            JsonNode key = c.client().get("/federation/v1/key", null).expect(200).json();
+            String admin = a.adminToken();
+            a.client().post("/federation/v1/peers", admin, Map.of("name", "silent", "url", "http://127.0.0.1:" + silent.getLocalPort(),
+                    "public_key", key.path("public_key").asText())).expect(201);
+            try {
+                long began = System.nanoTime();
+                JsonNode answer = a.client().get("/lease/v1/offers?site=silent", lessee).expect(200).json();
+                long tookMs = (System.nanoTime() - began) / 1_000_000;
+                assertThat(sitesOf(answer)).isEqualTo(Map.of("silent", "timeout"));
+                assertThat(answer.path("offers").size()).isZero();
+                assertThat(tookMs).isLessThan(DEADLINE_MS + 3000);
+            } finally {
+                a.client().delete("/federation/v1/peers/silent", admin).expect(204);
+            }
+        }
     }
 
     @Test
