@@ -34,18 +34,21 @@ public final class LeaseRoutes {
     private static final Set<String> CLAIM = Set.of("name", "start_time", "end_time", "properties", "purpose");
     private static final Set<String> LEASE_CREATE = Set.of("name", "project_id", "resource_type", "resource_uuid", "start_time", "end_time", "properties", "purpose");
     private static final Set<String> OFFER_LIST = Set.of("project_id", "resource_type", "resource_uuid", "resource_class", "status",
-            "start_time", "end_time", "available_start_time", "available_end_time", "lessee_id", "lessee", "name", "uuid", "limit", "marker");
+            "start_time", "end_time", "available_start_time", "available_end_time", "lessee_id", "lessee", "name", "uuid", "limit", "marker", "site");
     private static final Set<String> LEASE_LIST = Set.of("project_id", "owner_id", "status", "offer_uuid", "resource_type", "resource_uuid",
-            "resource_class", "purpose", "start_time", "end_time", "view", "name", "uuid", "limit", "marker");
+            "resource_class", "purpose", "start_time", "end_time", "view", "name", "uuid", "limit", "marker", "site");
 
     private final LeaseService leases;
     private final BaseUrl baseUrl;
     private final java.time.Clock clock;
+    /** Federated reads and claims ({@code site=}); null where a test builds the routes without a federation. */
+    private final org.esi.federation.PeerCalls peers;
 
-    public LeaseRoutes(LeaseService leases, BaseUrl baseUrl, java.time.Clock clock) {
+    public LeaseRoutes(LeaseService leases, BaseUrl baseUrl, java.time.Clock clock, org.esi.federation.PeerCalls peers) {
         this.leases = leases;
         this.baseUrl = baseUrl;
         this.clock = clock;
+        this.peers = peers;
     }
 
     public void register(HttpApi api) {
@@ -91,6 +94,34 @@ public final class LeaseRoutes {
     private void listOffers(Call call) {
         Query q = call.query(OFFER_LIST);
         call.authorize(Map.of());
+        Optional<String> site = q.string("site");
+        if (site.isPresent()) {
+            call.ctx().json(federated(call).list(call.caller(), site.get(), "/lease/v1/offers", queryWithoutSite(call), "offers",
+                    () -> offers(call, q)));
+            return;
+        }
+        call.ctx().json(offers(call, q));
+    }
+
+    private org.esi.federation.PeerCalls federated(Call call) {
+        if (peers == null) {
+            throw ApiException.badRequest("This site has no federation: 'site' is not accepted");
+        }
+        return peers;
+    }
+
+    /** The caller's query string minus {@code site}, for the same query at a peer. */
+    private static String queryWithoutSite(Call call) {
+        String raw = call.ctx().queryString();
+        if (raw == null) {
+            return "";
+        }
+        return String.join("&", java.util.Arrays.stream(raw.split("&"))
+                .filter(p -> !p.isEmpty() && !p.equals("site") && !p.startsWith("site=")).toList());
+    }
+
+    /** Today's answer of {@code GET /lease/v1/offers}: this site's first page and its next link. */
+    private Map<String, Object> offers(Call call, Query q) {
         Caller caller = call.caller();
         StringBuilder where = new StringBuilder("true");
         Map<String, Object> args = new HashMap<>();
@@ -144,7 +175,7 @@ public final class LeaseRoutes {
         if (more) {
             body.put("next", NextLink.of(baseUrl.of(call.ctx()), call.ctx(), page.get(page.size() - 1).offer().uuid().toString(), limit));
         }
-        call.ctx().json(body);
+        return body;
     }
 
     private void showOffer(Call call) {
@@ -161,6 +192,25 @@ public final class LeaseRoutes {
     }
 
     private void claim(Call call) {
+        String site = call.ctx().queryParam("site");
+        if (site != null && (peers == null || !site.equals(peers.siteName()))) {
+            // Forwarded as it came (body and Idempotency-Key): the peer judges it, and nothing is written here.
+            // The peer checks the offer itself; here only that the caller may claim at all. A name is local, so a UUID.
+            call.authorize(Map.of());
+            String uuid = Ids.parseUuid(call.pathParam("id"), "offer").toString();
+            org.esi.federation.PeerCalls.Answer a = federated(call).post(call.caller(), site, "/lease/v1/offers/" + uuid + "/claim",
+                    call.ctx().bodyAsBytes(), call.ctx().header(IdempotencyKeys.HEADER));
+            if (a.replayed() != null) {
+                call.ctx().header(IdempotencyKeys.REPLAYED_HEADER, a.replayed());
+            }
+            call.ctx().status(a.status());
+            if (a.body() == null) {
+                call.ctx().result("");
+            } else {
+                call.ctx().json(a.body());
+            }
+            return;
+        }
         LeaseStore.OfferView v = visibleOffer(call);
         call.authorize(offerTarget(v.offer()));
         Offer o = v.offer();
@@ -232,6 +282,17 @@ public final class LeaseRoutes {
     private void listLeases(Call call) {
         Query q = call.query(LEASE_LIST);
         call.authorize(Map.of());
+        Optional<String> site = q.string("site");
+        if (site.isPresent()) {
+            call.ctx().json(federated(call).list(call.caller(), site.get(), "/lease/v1/leases", queryWithoutSite(call), "leases",
+                    () -> leases(call, q)));
+            return;
+        }
+        call.ctx().json(leases(call, q));
+    }
+
+    /** Today's answer of {@code GET /lease/v1/leases}: this site's first page and its next link. */
+    private Map<String, Object> leases(Call call, Query q) {
         Caller caller = call.caller();
         boolean admin = call.allowed("esi_leap:lease:list_all", Map.of());
         Optional<String> view = q.string("view");
@@ -288,7 +349,7 @@ public final class LeaseRoutes {
         if (more) {
             body.put("next", NextLink.of(baseUrl.of(call.ctx()), call.ctx(), page.get(page.size() - 1).lease().uuid().toString(), limit));
         }
-        call.ctx().json(body);
+        return body;
     }
 
     private void showLease(Call call) {

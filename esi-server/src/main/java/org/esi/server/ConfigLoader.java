@@ -61,6 +61,8 @@ public final class ConfigLoader {
         // What peers register this site as; every site of a federation needs its own (docs/federation.md).
         DEFAULTS.put("federation.site-name", org.esi.federation.FederationSettings.DEFAULT_SITE_NAME);
         DEFAULTS.put("federation.role-map", org.esi.federation.RoleMap.DEFAULT);
+        // How long a federated list waits for each peer (docs/federation.md, "Federated reads").
+        DEFAULTS.put("federation.peer-timeout", "2s");
         // The cluster autoscaler's externalgrpc listener: off unless autoscaler.port is set.
         DEFAULTS.put("autoscaler.port", "");
         DEFAULTS.put("autoscaler.listen-address", "");
@@ -180,7 +182,8 @@ public final class ConfigLoader {
         return new org.esi.federation.FederationSettings(
                 parse(v, "federation.site-name", s -> new org.esi.federation.FederationSettings(s, org.esi.federation.RoleMap.parse("none")))
                         .siteName(),
-                parse(v, "federation.role-map", org.esi.federation.RoleMap::parse));
+                parse(v, "federation.role-map", org.esi.federation.RoleMap::parse),
+                atLeastMillisecond(v, "federation.peer-timeout"));
     }
 
     private static final java.util.List<String> AUTOSCALER_REQUIRED =

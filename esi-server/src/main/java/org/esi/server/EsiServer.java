@@ -215,6 +215,10 @@ public final class EsiServer implements AutoCloseable {
                     java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                             .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build(),
                     json, clock, Duration.ofSeconds(10));
+            var peerCalls = new org.esi.federation.PeerCalls(siteName, federationStore, federationClient,
+                    java.net.http.HttpClient.newBuilder().connectTimeout(config.federation().peerTimeout())
+                            .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build(),
+                    json, config.federation().peerTimeout(), java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
             LeaseStore leaseStore = new LeaseStore(database.jdbi(), json);
             NodeStore nodeStore = new NodeStore(database.jdbi(), json);
             tuning.fakeHardware().keepStateIn(new FakeMachineStates(database.jdbi(), clock));
@@ -273,7 +277,7 @@ public final class EsiServer implements AutoCloseable {
             var quotas = new org.esi.quota.QuotaService(new org.esi.quota.QuotaStore(database.jdbi()), clock);
             LeaseService leases = new LeaseService(leaseStore, nodes, identity, events, lifecycle, clock,
                     config.leaseDefaultLength(), config.leaseMaxLength(), billing, quotas);
-            new LeaseRoutes(leases, baseUrl, clock).register(api);
+            new LeaseRoutes(leases, baseUrl, clock, peerCalls).register(api);
             new LeasingNodeRoutes(leases, baseUrl, clock).register(api);
             new org.esi.market.MarketRoutes(market, identity, baseUrl).register(api);
             new org.esi.market.ReportRoutes(new org.esi.market.MarketReports(database.jdbi()), market, identity, clock).register(api);
