@@ -181,6 +181,11 @@ public final class NodeTasks implements AutoCloseable {
             power(node);
             return;
         }
+        if (!ProvisionStateMachine.WORKING.contains(node.provisionState())) {
+            // Found pending, finished before this worker held it (the agent's last step ends its state and its hold in
+            // one statement): nothing is left to do. Not an error: failing it here put an available node into error.
+            return;
+        }
         Optional<ProvisionStateMachine.Transition> t = ProvisionStateMachine.running(node.provisionState(), node.targetProvisionState());
         if (t.isEmpty()) {
             // A working state without a known target: finish it as failed rather than spin on it forever.
